@@ -1,0 +1,72 @@
+"""The one exception hierarchy of flinklite.
+
+Flink reports failures through a handful of Java exceptions; PyFlink surfaces them as
+``Py4JJavaError`` wrappers. flinklite raises plain Python exceptions whose *names* follow Flink
+(so a Flink user recognises them) and whose *messages* say what went wrong, where (operator
+name and uid, subtask, record) and what to do about it::
+
+    FlinkliteError                      base of everything flinklite raises on purpose
+    +-- InvalidProgramException         the program is wrong; raised while the job is built or opened
+    +-- IllegalStateException           an API called where it is not allowed (e.g. a timer in a
+    |                                   non-keyed function, a write to read-only broadcast state)
+    +-- JobExecutionException           the job failed while running; ``__cause__`` is the user's
+    |   |                               exception with its traceback
+    |   +-- JobCancellationException    the job was cancelled
+    +-- KeySelectionError               a key selector returned a key flinklite cannot partition on
+
+User exceptions are never swallowed: they arrive as the ``__cause__`` of a
+``JobExecutionException``, so ``raise ... from`` chains show the user's traceback first.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "FlinkliteError",
+    "InvalidProgramException",
+    "IllegalStateException",
+    "JobExecutionException",
+    "JobCancellationException",
+    "KeySelectionError",
+]
+
+
+class FlinkliteError(Exception):
+    """Base class of every exception flinklite raises on purpose."""
+
+
+class InvalidProgramException(FlinkliteError, ValueError):
+    """The job as written cannot run: fix the program (the message says how)."""
+
+
+class IllegalStateException(FlinkliteError, RuntimeError):
+    """An API was used in a context that does not allow it."""
+
+
+class KeySelectionError(FlinkliteError, TypeError):
+    """A key selector returned a key that cannot be hashed deterministically."""
+
+
+class JobExecutionException(FlinkliteError, RuntimeError):
+    """The job failed while running.
+
+    Attributes name where it failed so that tools need not parse the message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operator_name: str | None = None,
+        operator_uid: str | None = None,
+        subtask_index: int | None = None,
+        record: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.operator_name = operator_name
+        self.operator_uid = operator_uid
+        self.subtask_index = subtask_index
+        self.record = record
+
+
+class JobCancellationException(JobExecutionException):
+    """The job was cancelled before it finished."""

@@ -1,0 +1,199 @@
+"""Running a job in this process (Flink's ``MiniCluster`` + ``JobMaster`` + ``ExecutionGraph``).
+
+:class:`LocalJob` expands the job graph by parallelism into tasks and channels, opens every
+operator, and drives the :class:`~flinklite.runtime.scheduler.Scheduler`. When a task fails it
+closes every task (without ``finish``) and raises a ``JobExecutionException`` that names the
+operator, its uid, the subtask and the record, with the user's exception as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from typing import Any
+
+from flinklite.common.job_execution_result import JobExecutionResult
+from flinklite.errors import (
+    IllegalStateException,
+    InvalidProgramException,
+    JobCancellationException,
+    JobExecutionException,
+    KeySelectionError,
+)
+from flinklite.runtime.channels import Channel, InputGate
+from flinklite.runtime.graph import JobGraph, JobVertex, StreamEdge
+from flinklite.runtime.operators.base import NO_RECORD, UserFunctionError
+from flinklite.runtime.partitioners import UserKeySelectorError
+from flinklite.runtime.record_writer import RecordWriter
+from flinklite.runtime.scheduler import Scheduler
+from flinklite.runtime.settings import ExecutionSettings
+from flinklite.runtime.task import InputStreamTask, SourceStreamTask, StreamTask
+from flinklite.time.processing_time import ProcessingTimeService
+
+__all__ = ["LocalJob", "JobExecutionResult", "short_repr"]
+
+
+def short_repr(value: Any, limit: int = 200) -> str:
+    try:
+        r = repr(value)
+    except Exception as e:  # noqa: BLE001 - a broken __repr__ must not hide the real error
+        r = f"<unrepresentable {type(value).__name__}: {e}>"
+    return r if len(r) <= limit else r[: limit - 3] + "..."
+
+
+def _connect(edge: StreamEdge, up: int, down: int) -> list[tuple[int, int]]:
+    """(producer subtask, consumer subtask) pairs an edge connects."""
+    if not edge.partitioner.pointwise:
+        return [(i, j) for i in range(up) for j in range(down)]
+    if up == down:
+        return [(i, i) for i in range(up)]
+    pairs = []
+    if up >= down:
+        for j in range(down):
+            for i in range(j * up // down, (j + 1) * up // down):
+                pairs.append((i, j))
+    else:
+        for i in range(up):
+            for j in range(math.ceil(i * down / up), math.ceil((i + 1) * down / up)):
+                pairs.append((i, j))
+    return pairs
+
+
+class LocalJob:
+    def __init__(self, graph: JobGraph, settings: ExecutionSettings, job_id: str) -> None:
+        self.graph = graph
+        self.settings = settings
+        self.job_id = job_id
+        self.pt_service = ProcessingTimeService(settings.clock)
+        self.attempt = 0
+        self.tasks: list[StreamTask] = []
+        self.scheduler: Scheduler | None = None
+        self.status = "CREATED"
+        self.start_ms = 0
+        self.failure: BaseException | None = None
+
+    # -- deployment -------------------------------------------------------------------------
+    def deploy(self) -> None:
+        settings = self.settings
+        rng = random.Random(settings.seed if settings.seed is not None else 0)
+        tasks_of: dict[int, list[StreamTask]] = {}
+        order = 0
+        self.tasks = []
+        for vertex in self.graph.vertices:
+            cls = SourceStreamTask if vertex.head.kind == "source" else InputStreamTask
+            tasks_of[vertex.id] = []
+            for i in range(vertex.parallelism):
+                t = cls(self, vertex, i, self.attempt)
+                t.order = order
+                tasks_of[vertex.id].append(t)
+                self.tasks.append(t)
+            order += 1
+        vertex_of_node: dict[int, JobVertex] = {n.id: v for v in self.graph.vertices for n in v.nodes}
+        # channels per non-chained edge; gates are assembled per consumer subtask
+        gate_channels: dict[tuple[int, int, int], list[Channel]] = {}
+        for edge in self.graph.edges:
+            if edge.chained:
+                continue
+            up_v, down_v = vertex_of_node[edge.source.id], vertex_of_node[edge.target.id]
+            pairs = _connect(edge, up_v.parallelism, down_v.parallelism)
+            per_producer: dict[int, list[Channel]] = {}
+            for i, j in pairs:
+                ch = Channel(settings.channel_capacity, f"{edge.source.name}#{i}->{edge.target.name}#{j}")
+                per_producer.setdefault(i, []).append(ch)
+                gate_channels.setdefault((down_v.id, j, edge.input_index), []).append(ch)
+            for i, chans in per_producer.items():
+                partitioner = edge.partitioner.copy()
+                partitioner.setup(len(chans), rng)
+                writer = RecordWriter(chans, partitioner, settings.buffer_size)
+                tasks_of[up_v.id][i].add_writer(edge, writer)
+        for t in self.tasks:
+            t.build_chain()
+        for t in self.tasks:
+            if isinstance(t, InputStreamTask):
+                n_inputs = 2 if t.vertex.head.kind == "two" else 1
+                gates = [InputGate(gate_channels.get((t.vertex.id, t.subtask_index, k), []))
+                         for k in range(1, n_inputs + 1)]
+                t.setup_inputs(gates)
+        self.scheduler = Scheduler(self.tasks, self.pt_service, settings.buffer_timeout, settings.seed)
+
+    def start(self) -> None:
+        self.start_ms = int(time.time() * 1000)
+        self.status = "RUNNING"
+        self.deploy()
+        try:
+            for t in reversed(self.tasks):
+                t.open()
+        except BaseException as e:
+            self._fail(e, None)
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self, stop=None, max_steps: int | None = None) -> bool:
+        """Advance the job; True once it has finished. Raises JobExecutionException on failure."""
+        if self.status in ("FINISHED",):
+            return True
+        if self.status != "RUNNING":
+            raise IllegalStateException(f"job {self.job_id} is {self.status}, not running")
+        try:
+            done = self.scheduler.run(stop=stop, max_steps=max_steps)
+        except BaseException as e:
+            self._fail(e, self.scheduler.current_task)
+        if done:
+            self.status = "FINISHED"
+        return done
+
+    def run_to_completion(self) -> JobExecutionResult:
+        self.run()
+        return JobExecutionResult(self.job_id, self.graph.job_name, int(time.time() * 1000) - self.start_ms)
+
+    def cancel(self) -> None:
+        if self.status == "RUNNING":
+            self.status = "CANCELED"
+            self._dispose_all()
+
+    def _dispose_all(self) -> None:
+        self.pt_service.clear()
+        for t in self.tasks:
+            t.dispose_after_failure()
+
+    def _fail(self, exc: BaseException, task: StreamTask | None) -> None:
+        self.status = "FAILED"
+        self._dispose_all()
+        if isinstance(exc, KeyboardInterrupt):
+            raise exc
+        err = self.describe_failure(exc, task)
+        self.failure = err
+        raise err from (exc.cause if isinstance(exc, (UserFunctionError, UserKeySelectorError)) else exc)
+
+    def describe_failure(self, exc: BaseException, task: StreamTask | None) -> JobExecutionException:
+        if isinstance(exc, JobExecutionException):
+            return exc
+        where = f" in task '{task.name}'" if task is not None else ""
+        if isinstance(exc, UserFunctionError):
+            op = exc.operator
+            cause = exc.cause
+            what = f" in {exc.what}" if exc.what else ""
+            record = "" if exc.record is NO_RECORD else f" while processing record {short_repr(exc.record)}"
+            msg = (
+                f"Job failed: {op.describe()} raised {type(cause).__name__}{what}: {cause}{record}. "
+                "The job stopped and its output is incomplete; the user function's traceback is "
+                "the cause of this exception."
+            )
+            return JobExecutionException(
+                msg, operator_name=op.name, operator_uid=op.uid,
+                subtask_index=op.ctx.subtask_index if op.ctx else None,
+                record=None if exc.record is NO_RECORD else exc.record,
+            )
+        if isinstance(exc, UserKeySelectorError):
+            return JobExecutionException(
+                f"Job failed{where}: the {exc.where} raised {type(exc.cause).__name__}: {exc.cause} "
+                f"for record {short_repr(exc.record)}.",
+                record=exc.record,
+            )
+        if isinstance(exc, (InvalidProgramException, IllegalStateException, KeySelectionError)):
+            return JobExecutionException(f"Job failed{where}: {exc}")
+        if isinstance(exc, JobCancellationException):
+            return exc
+        return JobExecutionException(
+            f"Job failed{where}: {type(exc).__name__}: {exc}"
+        )

@@ -1,0 +1,263 @@
+"""The operator contract (Flink's ``StreamOperator`` / ``AbstractStreamOperator``) and outputs.
+
+An operator receives *batches*: ``process_batch(values, timestamps, keys)`` with parallel lists
+(``timestamps``/``keys`` may be ``None``, meaning "no timestamps" / "not keyed"). It pushes its
+results to ``self.output`` (also in batches), and the watermark it has seen to
+``process_watermark``. Semantics stay record-at-a-time: within a batch records are handled in
+order, and a watermark is only processed after every record that came before it.
+
+Life cycle, as in Flink: ``setup -> open -> (process_batch | process_watermark | timers)* ->
+end_input -> finish -> close``. On failure or cancel, ``close`` runs without ``finish``.
+
+User-code failures are wrapped in :class:`UserFunctionError` with the operator and the record, so
+the job can raise a ``JobExecutionException`` that names both. The hot loops are plain list
+comprehensions with no bookkeeping; :func:`failing_record` recovers the record afterwards from
+the traceback, so error reporting costs nothing until something fails.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from flinklite.errors import IllegalStateException, InvalidProgramException
+from flinklite.time.watermark import MIN_TIMESTAMP
+
+__all__ = [
+    "Output",
+    "ChainingOutput",
+    "BroadcastingOutput",
+    "DiscardingOutput",
+    "StreamOperator",
+    "OperatorContext",
+    "UserFunctionError",
+    "failing_record",
+    "NO_RECORD",
+]
+
+NO_RECORD = object()
+
+
+class UserFunctionError(Exception):
+    """User code raised inside an operator. ``record`` is what it was processing."""
+
+    def __init__(self, operator: StreamOperator, record: Any, cause: BaseException, what: str = "") -> None:
+        super().__init__(str(cause))
+        self.operator = operator
+        self.record = record
+        self.cause = cause
+        self.what = what
+
+
+def failing_record(exc: BaseException, values: list | None = None) -> Any:
+    """The record a user function failed on, found in the traceback of ``exc``.
+
+    Operator loops name their loop variable ``record``. The innermost runtime frame that has one
+    (an explicit loop, or on CPython 3.11 a comprehension's own frame) holds the failing record.
+    On 3.12+ comprehensions are inlined and their variable is gone once the exception leaves
+    them, so we fall back to the first argument of the user function's frame.
+    """
+    tb = exc.__traceback__
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for i in range(len(frames) - 1, -1, -1):
+        frame = frames[i]
+        if not frame.f_code.co_filename.startswith(_RUNTIME_DIR):
+            continue
+        record = frame.f_locals.get("record", NO_RECORD)
+        if record is not NO_RECORD:
+            return record
+        if i + 1 < len(frames):
+            user = frames[i + 1]
+            names = user.f_code.co_varnames[: user.f_code.co_argcount]
+            if names and names[0] == "self":
+                names = names[1:]
+            if names:
+                return user.f_locals.get(names[0], NO_RECORD)
+        break
+    return NO_RECORD
+
+
+_RUNTIME_DIR = __file__.rsplit("/", 2)[0]  # .../flinklite/runtime
+
+
+# -- outputs --------------------------------------------------------------------------------
+class Output:
+    """Where an operator's results go: the next chained operator, a record writer, or several."""
+
+    def collect(self, values: list, timestamps: list | None) -> None:
+        raise NotImplementedError
+
+    def emit_watermark(self, watermark: int) -> None:
+        raise NotImplementedError
+
+    def emit_watermark_status(self, idle: bool) -> None:
+        raise NotImplementedError
+
+
+class ChainingOutput(Output):
+    """Direct call into the next operator of the chain (no buffer, no copy)."""
+
+    __slots__ = ("op", "collect", "_op_watermark", "_op_status")
+
+    def __init__(self, op: StreamOperator) -> None:
+        self.op = op
+        process = op.process_batch
+        self.collect = lambda values, timestamps: process(values, timestamps, None)  # type: ignore
+        self._op_watermark = op.process_watermark
+        self._op_status = op.process_watermark_status
+
+    def emit_watermark(self, watermark: int) -> None:
+        self._op_watermark(watermark)
+
+    def emit_watermark_status(self, idle: bool) -> None:
+        self._op_status(idle)
+
+
+class BroadcastingOutput(Output):
+    """Fan-out: the same batch to several outputs (they must not mutate it)."""
+
+    def __init__(self, outputs: list[Output]) -> None:
+        self.outputs = outputs
+
+    def collect(self, values: list, timestamps: list | None) -> None:
+        for o in self.outputs:
+            o.collect(values, timestamps)
+
+    def emit_watermark(self, watermark: int) -> None:
+        for o in self.outputs:
+            o.emit_watermark(watermark)
+
+    def emit_watermark_status(self, idle: bool) -> None:
+        for o in self.outputs:
+            o.emit_watermark_status(idle)
+
+
+class DiscardingOutput(Output):
+    """For a stream nobody reads (e.g. a side output with no consumer)."""
+
+    def collect(self, values: list, timestamps: list | None) -> None:
+        pass
+
+    def emit_watermark(self, watermark: int) -> None:
+        pass
+
+    def emit_watermark_status(self, idle: bool) -> None:
+        pass
+
+
+DISCARD = DiscardingOutput()
+
+
+# -- context ---------------------------------------------------------------------------------
+class OperatorContext:
+    """What the task gives an operator at setup: identity, clocks, state, configuration."""
+
+    def __init__(
+        self,
+        *,
+        task_name: str,
+        subtask_index: int,
+        parallelism: int,
+        max_parallelism: int,
+        attempt_number: int,
+        pt_service,
+        keyed_backend=None,
+        job_parameters: dict | None = None,
+        batch_mode: bool = False,
+        config=None,
+        task=None,
+    ) -> None:
+        self.task_name = task_name
+        self.subtask_index = subtask_index
+        self.parallelism = parallelism
+        self.max_parallelism = max_parallelism
+        self.attempt_number = attempt_number
+        self.pt_service = pt_service
+        self.keyed_backend = keyed_backend
+        self.job_parameters = job_parameters or {}
+        self.batch_mode = batch_mode
+        self.config = config
+        self.task = task
+
+
+class StreamOperator:
+    """Base of all operators. Subclasses override the ``process_*`` hooks they need."""
+
+    #: True for operators whose input is a keyed stream (records arrive with keys).
+    keyed = False
+
+    def __init__(self, name: str = "", uid: str | None = None) -> None:
+        self.name = name
+        self.uid = uid
+        self.output: Output = DISCARD
+        self.side_outputs: dict[str, Output] = {}
+        self.current_watermark = MIN_TIMESTAMP
+        self.ctx: OperatorContext | None = None
+        self.keyed_backend = None
+
+    # -- life cycle -------------------------------------------------------------------------
+    def setup(self, ctx: OperatorContext, output: Output, side_outputs: dict[str, Output]) -> None:
+        self.ctx = ctx
+        self.output = output
+        self.side_outputs = side_outputs
+        self.keyed_backend = ctx.keyed_backend
+
+    def open(self) -> None:
+        pass
+
+    def end_input(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    # -- data -------------------------------------------------------------------------------
+    def process_batch(self, values: list, timestamps: list | None, keys: list | None) -> None:
+        raise NotImplementedError(f"{type(self).__name__} takes no input")
+
+    def process_watermark(self, watermark: int) -> None:
+        self.current_watermark = watermark
+        self.output.emit_watermark(watermark)
+
+    def process_watermark_status(self, idle: bool) -> None:
+        self.output.emit_watermark_status(idle)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def describe(self) -> str:
+        uid = f", uid '{self.uid}'" if self.uid else ""
+        sub = f" (subtask {self.ctx.subtask_index + 1}/{self.ctx.parallelism})" if self.ctx else ""
+        return f"operator '{self.name}'{uid}{sub}"
+
+    def user_error(self, exc: BaseException, record: Any, what: str = "") -> UserFunctionError:
+        return UserFunctionError(self, record, exc, what)
+
+    def side_output(self, tag_id: str) -> Output:
+        return self.side_outputs.get(tag_id, DISCARD)
+
+    def open_function(self, fn: Any, runtime_context: Any) -> None:
+        """Call ``fn.open(runtime_context)`` if ``fn`` is a Function with life-cycle hooks."""
+        opener = getattr(fn, "open", None)
+        if opener is not None and not isinstance(fn, types.FunctionType):
+            try:
+                opener(runtime_context)
+            except (InvalidProgramException, IllegalStateException):
+                raise
+            except Exception as e:
+                raise self.user_error(e, NO_RECORD, "open()") from e
+
+    def close_function(self, fn: Any) -> None:
+        closer = getattr(fn, "close", None)
+        if closer is not None and not isinstance(fn, types.FunctionType):
+            try:
+                closer()
+            except Exception as e:
+                raise self.user_error(e, NO_RECORD, "close()") from e
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"

@@ -1,0 +1,229 @@
+"""``process(ProcessFunction)`` and ``KeyedStream.process(KeyedProcessFunction)`` (Flink's
+``ProcessOperator`` and ``KeyedProcessOperator``).
+
+Output timestamps (§2.7): per element, the element's timestamp; from an event-time timer, the
+timer's timestamp; from a processing-time timer, no timestamp on the main output but the timer's
+timestamp on side outputs. ``ctx.timestamp()`` of an element without one is ``MIN_TIMESTAMP``,
+as PyFlink reports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flinklite.datastream.functions import KeyedProcessFunction, ProcessFunction
+from flinklite.datastream.time_domain import TimeDomain
+from flinklite.datastream.timerservice import TimerService
+from flinklite.errors import IllegalStateException
+from flinklite.runtime.operators.base import StreamOperator
+from flinklite.runtime.operators.collector import TimestampedCollector
+from flinklite.runtime.runtime_context import StreamingRuntimeContext
+from flinklite.time.timer_service import InternalTimerService
+from flinklite.time.watermark import MIN_TIMESTAMP
+
+__all__ = ["ProcessOperator", "KeyedProcessOperator", "NonKeyedTimerService", "KeyedTimerService"]
+
+
+class NonKeyedTimerService(TimerService):
+    """Clocks only: timers need a key to be scoped to."""
+
+    __slots__ = ("_op",)
+
+    def __init__(self, op: StreamOperator) -> None:
+        self._op = op
+
+    def current_processing_time(self) -> int:
+        return self._op.ctx.pt_service.now()
+
+    def current_watermark(self) -> int:
+        return self._op.current_watermark
+
+    def _no_timers(self) -> None:
+        raise IllegalStateException(
+            f"{self._op.describe()}: timers can only be used on a keyed stream. Use "
+            "ds.key_by(...).process(KeyedProcessFunction) to register timers."
+        )
+
+    def register_processing_time_timer(self, timestamp: int) -> None:
+        self._no_timers()
+
+    def register_event_time_timer(self, timestamp: int) -> None:
+        self._no_timers()
+
+    def delete_processing_time_timer(self, timestamp: int) -> None:
+        self._no_timers()
+
+    def delete_event_time_timer(self, timestamp: int) -> None:
+        self._no_timers()
+
+
+class KeyedTimerService(TimerService):
+    """The user's view of an operator's :class:`InternalTimerService` (void namespace)."""
+
+    __slots__ = ("_ts",)
+
+    def __init__(self, internal: InternalTimerService) -> None:
+        self._ts = internal
+
+    def current_processing_time(self) -> int:
+        return self._ts.current_processing_time()
+
+    def current_watermark(self) -> int:
+        return self._ts.current_watermark
+
+    def register_processing_time_timer(self, timestamp: int) -> None:
+        self._ts.register_processing_time_timer(None, timestamp)
+
+    def register_event_time_timer(self, timestamp: int) -> None:
+        self._ts.register_event_time_timer(None, timestamp)
+
+    def delete_processing_time_timer(self, timestamp: int) -> None:
+        self._ts.delete_processing_time_timer(None, timestamp)
+
+    def delete_event_time_timer(self, timestamp: int) -> None:
+        self._ts.delete_event_time_timer(None, timestamp)
+
+
+class _ProcessContext(ProcessFunction.Context):
+    __slots__ = ("ts", "_timer_service")
+
+    def __init__(self, timer_service: TimerService) -> None:
+        self.ts = MIN_TIMESTAMP
+        self._timer_service = timer_service
+
+    def timestamp(self) -> int:
+        return self.ts
+
+    def timer_service(self) -> TimerService:
+        return self._timer_service
+
+
+class ProcessOperator(StreamOperator):
+    def __init__(self, fn: ProcessFunction, name: str = "Process", uid: str | None = None) -> None:
+        super().__init__(name, uid)
+        self.fn = fn
+
+    def open(self) -> None:
+        self.collector = TimestampedCollector(self)
+        self.context = _ProcessContext(NonKeyedTimerService(self))
+        self.open_function(self.fn, StreamingRuntimeContext(self))
+
+    def close(self) -> None:
+        self.close_function(self.fn)
+
+    def process_batch(self, values, timestamps, keys):
+        process = self.fn.process_element
+        ctx = self.context
+        col = self.collector
+        drain = col.drain_checked
+        record = None
+        try:
+            if timestamps is None:
+                ctx.ts = MIN_TIMESTAMP
+                for record in values:
+                    drain(process(record, ctx), MIN_TIMESTAMP)
+            else:
+                for record, ts in zip(values, timestamps):
+                    ctx.ts = ts
+                    drain(process(record, ctx), ts)
+        except Exception as e:
+            col.clear()
+            raise self.user_error(e, record) from e
+        col.flush()
+
+
+class _KeyedContext(KeyedProcessFunction.OnTimerContext):
+    __slots__ = ("ts", "domain", "_timer_service", "_backend")
+
+    def __init__(self, timer_service: TimerService, backend) -> None:
+        self.ts = MIN_TIMESTAMP
+        self.domain = TimeDomain.EVENT_TIME
+        self._timer_service = timer_service
+        self._backend = backend
+
+    def timestamp(self) -> int:
+        return self.ts
+
+    def timer_service(self) -> TimerService:
+        return self._timer_service
+
+    def get_current_key(self) -> Any:
+        return self._backend.current_key
+
+    def time_domain(self) -> TimeDomain:
+        return self.domain
+
+
+class KeyedProcessOperator(StreamOperator):
+    keyed = True
+
+    def __init__(self, fn: KeyedProcessFunction, name: str = "KeyedProcess", uid: str | None = None) -> None:
+        super().__init__(name, uid)
+        self.fn = fn
+
+    def open(self) -> None:
+        self.collector = TimestampedCollector(self)
+        self.timer_service = InternalTimerService(
+            "user-timers", self.keyed_backend, self.ctx.pt_service, self, owner=self.ctx.task
+        )
+        self.timer_service.batch_mode = self.ctx.batch_mode
+        self.context = _KeyedContext(KeyedTimerService(self.timer_service), self.keyed_backend)
+        self.open_function(self.fn, StreamingRuntimeContext(self))
+
+    def close(self) -> None:
+        if hasattr(self, "timer_service"):
+            self.timer_service.cancel()
+        self.close_function(self.fn)
+
+    def process_batch(self, values, timestamps, keys):
+        process = self.fn.process_element
+        ctx = self.context
+        ctx.domain = None
+        backend = self.keyed_backend
+        col = self.collector
+        drain = col.drain_checked
+        record = None
+        try:
+            if timestamps is None:
+                ctx.ts = MIN_TIMESTAMP
+                for record, key in zip(values, keys):
+                    backend.current_key = key
+                    drain(process(record, ctx), MIN_TIMESTAMP)
+            else:
+                for record, key, ts in zip(values, keys, timestamps):
+                    backend.current_key = key
+                    ctx.ts = ts
+                    drain(process(record, ctx), ts)
+        except Exception as e:
+            col.clear()
+            raise self.user_error(e, record) from e
+        col.flush()
+
+    # -- timers -----------------------------------------------------------------------------
+    def _fire(self, ts: int, domain: TimeDomain, main_ts: int) -> None:
+        ctx = self.context
+        ctx.ts = ts
+        ctx.domain = domain
+        try:
+            self.collector.drain_checked(self.fn.on_timer(ts, ctx), main_ts, ts)
+        except Exception as e:
+            self.collector.clear()
+            raise self.user_error(e, f"<{domain.name.lower()} timer {ts} of key {ctx.get_current_key()!r}>") from e
+
+    def on_event_time(self, ts: int, key: Any, ns: Any) -> None:
+        self._fire(ts, TimeDomain.EVENT_TIME, ts)
+
+    def on_processing_time(self, ts: int, key: Any, ns: Any) -> None:
+        self._fire(ts, TimeDomain.PROCESSING_TIME, MIN_TIMESTAMP)
+        self.collector.flush()  # processing-time timers run between batches: emit at once
+
+    def process_watermark(self, watermark: int) -> None:
+        self.timer_service.advance_watermark(watermark)
+        self.collector.flush()
+        self.current_watermark = watermark
+        self.output.emit_watermark(watermark)
+
+    def end_key(self) -> None:
+        """BATCH mode: the current key's input is complete; fire its timers."""
+        self.timer_service.fire_all_for_current_key()
+        self.collector.flush()

@@ -1,0 +1,148 @@
+"""Sinks: where records leave the job (Flink's ``StreamSink``, ``PrintSinkFunction`` and the collect
+sink behind ``execute_and_collect``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from flinklite.common._java_text import formatter_for
+from flinklite.runtime.operators.base import StreamOperator
+from flinklite.runtime.operators.coercion import boundary_coercion
+from flinklite.runtime.runtime_context import StreamingRuntimeContext
+from flinklite.time.watermark import MIN_TIMESTAMP
+
+__all__ = ["CollectSinkOperator", "PrintSinkOperator", "SinkFunctionOperator", "SinkWriterOperator"]
+
+
+class CollectSinkOperator(StreamOperator):
+    """Hands records to the client iterating ``execute_and_collect()``."""
+
+    def __init__(self, results: Any, name: str = "Collect Sink", uid: str | None = None,
+                 type_info: Any = None) -> None:
+        super().__init__(name, uid)
+        self.results = results  # has .append_batch(values)
+        self.coerce = boundary_coercion(type_info)
+
+    def process_batch(self, values, timestamps, keys):
+        if self.coerce is not None:
+            values = self.coerce(self, values)
+        self.results.append_batch(values)
+
+
+class PrintSinkOperator(StreamOperator):
+    """``DataStream.print()``: one line per record, prefixed ``"<id>:<subtask>> "`` as Flink does
+    (the subtask only when the sink runs with parallelism > 1, the id only when given)."""
+
+    def __init__(self, sink_identifier: str | None = None, to_stderr: bool = False,
+                 name: str = "Print to Std. Out", uid: str | None = None, type_info: Any = None) -> None:
+        super().__init__(name, uid)
+        self.identifier = sink_identifier or ""
+        self.to_stderr = to_stderr
+        self.type_info = type_info
+
+    def open(self) -> None:
+        prefix = self.identifier
+        if self.ctx.parallelism > 1:
+            prefix = f"{prefix}:{self.ctx.subtask_index + 1}" if prefix else str(self.ctx.subtask_index + 1)
+        self.prefix = prefix + "> " if prefix else ""
+        self.text = formatter_for(self.type_info)
+        self.coerce = boundary_coercion(self.type_info)
+
+    def process_batch(self, values, timestamps, keys):
+        stream = sys.stderr if self.to_stderr else sys.stdout
+        p = self.prefix
+        text = self.text
+        if self.coerce is not None:
+            values = self.coerce(self, values)
+        stream.write("".join([f"{p}{text(record)}\n" for record in values]))
+        stream.flush()
+
+
+class _SinkContext:
+    __slots__ = ("ts", "op")
+
+    def __init__(self, op) -> None:
+        self.op = op
+        self.ts = MIN_TIMESTAMP
+
+    def timestamp(self) -> int:
+        return self.ts
+
+    def current_processing_time(self) -> int:
+        return self.op.ctx.pt_service.now()
+
+    def current_watermark(self) -> int:
+        return self.op.current_watermark
+
+
+class SinkFunctionOperator(StreamOperator):
+    """``add_sink(SinkFunction)``: ``invoke(value, context)`` per record (a plain callable
+    ``fn(value)`` works too)."""
+
+    def __init__(self, fn: Any, name: str = "Sink", uid: str | None = None) -> None:
+        super().__init__(name, uid)
+        self.fn = fn
+
+    def open(self) -> None:
+        self.context = _SinkContext(self)
+        invoke = getattr(self.fn, "invoke", None)
+        if invoke is not None:
+            self._call = lambda v, ctx: invoke(v, ctx)
+        else:
+            fn = self.fn
+            self._call = lambda v, ctx: fn(v)
+        self.open_function(self.fn, StreamingRuntimeContext(self))
+
+    def process_batch(self, values, timestamps, keys):
+        call = self._call
+        ctx = self.context
+        record = None
+        try:
+            for i, record in enumerate(values):
+                ctx.ts = MIN_TIMESTAMP if timestamps is None else timestamps[i]
+                call(record, ctx)
+        except Exception as e:
+            raise self.user_error(e, record) from e
+
+    def finish(self) -> None:
+        finisher = getattr(self.fn, "finish", None)
+        if finisher is not None:
+            finisher()
+
+    def close(self) -> None:
+        self.close_function(self.fn)
+
+
+class SinkWriterOperator(StreamOperator):
+    """``sink_to(Sink)``: a writer per subtask with ``write(value, timestamp)``, ``flush(end_of_input)``
+    and ``close()`` (checkpoint hooks arrive with exactly-once sinks)."""
+
+    def __init__(self, sink: Any, name: str = "Sink Writer", uid: str | None = None) -> None:
+        super().__init__(name, uid)
+        self.sink = sink
+        self.writer = None
+
+    def open(self) -> None:
+        self.writer = self.sink.create_writer(self.ctx.subtask_index, self.ctx.parallelism)
+
+    def process_batch(self, values, timestamps, keys):
+        write = self.writer.write
+        record = None
+        try:
+            if timestamps is None:
+                for record in values:
+                    write(record, MIN_TIMESTAMP)
+            else:
+                for record, ts in zip(values, timestamps):
+                    write(record, ts)
+        except Exception as e:
+            raise self.user_error(e, record) from e
+
+    def finish(self) -> None:
+        if self.writer is not None:
+            self.writer.flush(True)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()

@@ -1,0 +1,247 @@
+"""Stream partitioners: which downstream channel each record goes to (Flink's
+``StreamPartitioner`` family).
+
+Each partitioner routes a whole batch at once into the writer's per-channel pending lists, so the
+common cases are list slicing or one dict lookup per record:
+
+========================  =========================================  ==================
+partitioner               channel                                    connection
+========================  =========================================  ==================
+forward                   the local downstream subtask               pointwise
+rescale                   round robin over the local subset          pointwise
+rebalance                 round robin, from a seeded random start     all to all
+shuffle                   seeded uniform random                       all to all
+broadcast                 every channel                               all to all
+global                    channel 0                                   all to all
+key groups (key_by)       ``key_group(key) * p // max_parallelism``  all to all
+custom                    ``partitioner.partition(key, n)``          all to all
+========================  =========================================  ==================
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from flinklite.errors import KeySelectionError
+from flinklite.state.key_groups import assign_to_key_group
+
+__all__ = [
+    "StreamPartitioner",
+    "ForwardPartitioner",
+    "RescalePartitioner",
+    "RebalancePartitioner",
+    "ShufflePartitioner",
+    "BroadcastPartitioner",
+    "GlobalPartitioner",
+    "KeyGroupStreamPartitioner",
+    "CustomPartitionerWrapper",
+]
+
+
+class StreamPartitioner:
+    """Routes batches. ``pointwise`` partitioners connect subtasks locally, the rest all-to-all."""
+
+    name = "?"
+    pointwise = False
+    computes_keys = False
+
+    def copy(self) -> StreamPartitioner:
+        """A fresh instance for one producer subtask (partitioners keep per-sender state)."""
+        return type(self)()
+
+    def setup(self, num_channels: int, rng: random.Random) -> None:
+        self.num_channels = num_channels
+
+    def route(self, writer, values: list, timestamps: list | None) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.name.upper()
+
+
+class _SingleTarget(StreamPartitioner):
+    def route(self, writer, values, timestamps):
+        writer.append(0 if self.num_channels == 1 else self._target(), values, timestamps, None)
+
+    def _target(self) -> int:
+        return 0
+
+
+class ForwardPartitioner(_SingleTarget):
+    name = "forward"
+    pointwise = True
+
+
+class GlobalPartitioner(_SingleTarget):
+    name = "global"
+
+
+class _RoundRobin(StreamPartitioner):
+    def setup(self, num_channels: int, rng: random.Random) -> None:
+        self.num_channels = num_channels
+        self.next_channel = self._start(num_channels, rng)
+
+    def _start(self, n: int, rng: random.Random) -> int:
+        return 0
+
+    def route(self, writer, values, timestamps):
+        n = self.num_channels
+        if n == 1:
+            writer.append(0, values, timestamps, None)
+            return
+        start = self.next_channel
+        count = len(values)
+        for c in range(n):
+            # record j goes to (start + j) % n, so channel c gets j = (c - start) % n, +n, ...
+            first = (c - start) % n
+            if first < count:
+                writer.append(
+                    c, values[first::n], timestamps[first::n] if timestamps is not None else None, None
+                )
+        self.next_channel = (start + count) % n
+
+
+class RescalePartitioner(_RoundRobin):
+    name = "rescale"
+    pointwise = True
+
+
+class RebalancePartitioner(_RoundRobin):
+    name = "rebalance"
+
+    def _start(self, n: int, rng: random.Random) -> int:
+        return rng.randrange(n)  # Flink starts each sender at a random channel
+
+
+class ShufflePartitioner(StreamPartitioner):
+    name = "shuffle"
+
+    def setup(self, num_channels: int, rng: random.Random) -> None:
+        self.num_channels = num_channels
+        self._rng = random.Random(rng.random())
+
+    def route(self, writer, values, timestamps):
+        n = self.num_channels
+        pick = self._rng.randrange
+        for i, v in enumerate(values):
+            writer.append_one(pick(n), v, timestamps[i] if timestamps is not None else None, None)
+
+
+class BroadcastPartitioner(StreamPartitioner):
+    name = "broadcast"
+
+    def route(self, writer, values, timestamps):
+        for c in range(self.num_channels):
+            writer.append(c, values, timestamps, None)
+
+
+class KeyGroupStreamPartitioner(StreamPartitioner):
+    """``key_by``: computes each record's key once, ships it with the record."""
+
+    name = "hash"
+    computes_keys = True
+
+    def __init__(self, key_selector: Callable[[Any], Any] | None = None, max_parallelism: int = 128,
+                 describe: str = "") -> None:
+        self.key_selector = key_selector
+        self.max_parallelism = max_parallelism
+        self.describe = describe
+
+    def copy(self) -> KeyGroupStreamPartitioner:
+        return KeyGroupStreamPartitioner(self.key_selector, self.max_parallelism, self.describe)
+
+    def setup(self, num_channels: int, rng: random.Random) -> None:
+        self.num_channels = num_channels
+        self._channel_of: dict[Any, int] = {}
+
+    def keys_of(self, values: list) -> list:
+        select = self.key_selector
+        try:
+            return [select(record) for record in values]
+        except Exception as e:
+            from flinklite.runtime.operators.base import failing_record
+
+            raise UserKeySelectorError(self.describe, failing_record(e, values), e) from e
+
+    def channel_of(self, key: Any) -> int:
+        ch = self._channel_of.get(key)
+        if ch is None:
+            try:
+                kg = assign_to_key_group(key, self.max_parallelism)
+            except TypeError as e:
+                if isinstance(e, KeySelectionError):
+                    raise
+                raise KeySelectionError(
+                    f"{self.describe}: the key selector returned {key!r} of type {type(key).__name__}, "
+                    "which cannot be used as a key (keys must be hashable); return a str, int, or a "
+                    "tuple instead of a list/dict/set."
+                ) from e
+            ch = kg * self.num_channels // self.max_parallelism
+            if len(self._channel_of) < 1_000_000:
+                self._channel_of[key] = ch
+        return ch
+
+    def route(self, writer, values, timestamps):
+        keys = self.keys_of(values)
+        n = self.num_channels
+        if n == 1:
+            try:
+                # keys must be hashable for keyed state; check once per batch, cheaply
+                set(keys)
+            except TypeError:
+                for k in keys:
+                    self.channel_of(k)
+            writer.append(0, values, timestamps, keys)
+            return
+        channel_of = self.channel_of
+        append_one = writer.append_one
+        if timestamps is None:
+            for v, k in zip(values, keys):
+                append_one(channel_of(k), v, None, k)
+        else:
+            for v, t, k in zip(values, timestamps, keys):
+                append_one(channel_of(k), v, t, k)
+
+
+class UserKeySelectorError(Exception):
+    """A key selector raised; carries the record so the job error can name it."""
+
+    def __init__(self, where: str, record: object, cause: BaseException) -> None:
+        super().__init__(f"{where}: the key selector failed")
+        self.where = where
+        self.record = record
+        self.cause = cause
+
+
+class CustomPartitionerWrapper(StreamPartitioner):
+    """``partition_custom(partitioner, key_selector)``."""
+
+    name = "custom"
+
+    def __init__(self, partitioner: Callable[[Any, int], int] | None = None,
+                 key_selector: Callable[[Any], Any] | None = None, describe: str = "") -> None:
+        self.partitioner = partitioner
+        self.key_selector = key_selector
+        self.describe = describe
+
+    def copy(self) -> CustomPartitionerWrapper:
+        return CustomPartitionerWrapper(self.partitioner, self.key_selector, self.describe)
+
+    def route(self, writer, values, timestamps):
+        n = self.num_channels
+        part, select = self.partitioner, self.key_selector
+        for i, v in enumerate(values):
+            try:
+                c = part(select(v), n)
+            except Exception as e:
+                raise UserKeySelectorError(self.describe, v, e) from e
+            if not (isinstance(c, int) and 0 <= c < n):
+                from flinklite.errors import InvalidProgramException
+
+                raise InvalidProgramException(
+                    f"{self.describe}: the custom partitioner returned {c!r} for record {v!r}; it must "
+                    f"return a partition index between 0 and {n - 1} (num_partitions={n})."
+                )
+            writer.append_one(c, v, timestamps[i] if timestamps is not None else None, None)

@@ -1,0 +1,228 @@
+"""Keyed timers (Flink's ``InternalTimerService`` / ``InternalTimeServiceManager``).
+
+A timer is ``(timestamp, key, namespace)`` and the set of timers is a *set*: registering the same
+triple twice is one timer, deleting a missing one does nothing. Event-time timers fire when the
+operator's watermark reaches them, in ascending timestamp order, with the watermark already set
+(so ``on_timer`` sees ``current_watermark() == W``) and before the watermark is forwarded.
+Timers registered while firing that are already due fire in the same pass.
+
+Flink leaves the order of timers with the same timestamp undefined (heap order). flinklite breaks
+ties by ``(key group, registration order)`` so a run is reproducible and the order does not depend
+on Python's salted ``hash()``.
+
+Storage: a binary heap of ``(ts, key_group, seq, key, namespace)`` plus a dict from
+``(ts, key, namespace)`` to ``seq``. Deleting removes the dict entry; the heap entry is skipped
+when it surfaces (lazy deletion), which keeps register/delete O(log n) without a sorted container.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+
+from flinklite.time.processing_time import ProcessingTimeService
+from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
+
+__all__ = ["InternalTimerService", "TimerQueue"]
+
+
+class TimerQueue:
+    """A deduplicating priority queue of timers for one time domain."""
+
+    __slots__ = ("_heap", "_index", "_seq")
+
+    def __init__(self) -> None:
+        self._heap: list[tuple] = []
+        self._index: dict[tuple, int] = {}
+        self._seq = 0
+
+    def add(self, ts: int, key: object, ns: object, key_group: int) -> bool:
+        """Add a timer; returns True if it is new."""
+        ident = (ts, key, ns)
+        if ident in self._index:
+            return False
+        self._seq += 1
+        self._index[ident] = self._seq
+        heapq.heappush(self._heap, (ts, key_group, self._seq, key, ns))
+        return True
+
+    def remove(self, ts: int, key: object, ns: object) -> None:
+        self._index.pop((ts, key, ns), None)
+
+    def peek_ts(self) -> int | None:
+        heap, index = self._heap, self._index
+        while heap:
+            ts, _, seq, key, ns = heap[0]
+            if index.get((ts, key, ns)) == seq:
+                return ts
+            heapq.heappop(heap)
+        return None
+
+    def pop_due(self, limit: int) -> tuple | None:
+        """Remove and return the earliest live ``(ts, key, ns)`` with ``ts <= limit``."""
+        heap, index = self._heap, self._index
+        while heap:
+            ts = heap[0][0]
+            if ts > limit:
+                return None
+            _, _, seq, key, ns = heapq.heappop(heap)
+            ident = (ts, key, ns)
+            if index.get(ident) == seq:
+                del index[ident]
+                return ident
+        return None
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self) -> Iterator[tuple]:
+        """Live timers in firing order, as ``(ts, key, ns)``."""
+        index = self._index
+        for ts, _, seq, key, ns in sorted(self._heap):
+            if index.get((ts, key, ns)) == seq:
+                yield ts, key, ns
+
+    def clear(self) -> None:
+        self._heap.clear()
+        self._index.clear()
+
+
+class InternalTimerService:
+    """Event-time and processing-time timers of one operator, for one named service.
+
+    ``target`` receives ``on_event_time(ts, key, ns)`` / ``on_processing_time(ts, key, ns)``; before
+    each call the service sets the backend's current key to the timer's key.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        key_context,  # has set_current_key(key) and key_group_of(key)
+        pt_service: ProcessingTimeService,
+        target,
+        owner: object = None,
+    ) -> None:
+        self.name = name
+        self._key_context = key_context
+        self._pt_service = pt_service
+        self._target = target
+        self._owner = owner
+        self.event_time_timers = TimerQueue()
+        self.processing_time_timers = TimerQueue()
+        self.current_watermark = MIN_TIMESTAMP
+        self._pt_scheduled_for: int | None = None
+        self._pt_handle = None
+        # BATCH mode: timers registered while the key's final MAX watermark is being applied are
+        # dropped (Flink's BatchExecutionInternalTimeService).
+        self.ignore_registrations = False
+        # BATCH mode: processing-time timers do not follow the clock; they fire at the end of
+        # their key, after the event-time ones.
+        self.batch_mode = False
+
+    # -- registration ---------------------------------------------------------------------
+    def register_event_time_timer(self, ns: object, ts: int) -> None:
+        if self.ignore_registrations:
+            return
+        kc = self._key_context
+        key = kc.current_key
+        self.event_time_timers.add(ts, key, ns, kc.key_group_of(key))
+
+    def delete_event_time_timer(self, ns: object, ts: int) -> None:
+        self.event_time_timers.remove(ts, self._key_context.current_key, ns)
+
+    def register_processing_time_timer(self, ns: object, ts: int) -> None:
+        if self.ignore_registrations:
+            return
+        kc = self._key_context
+        key = kc.current_key
+        if self.processing_time_timers.add(ts, key, ns, kc.key_group_of(key)) and not self.batch_mode:
+            self._schedule_processing_time(ts)
+
+    def delete_processing_time_timer(self, ns: object, ts: int) -> None:
+        self.processing_time_timers.remove(ts, self._key_context.current_key, ns)
+
+    def current_processing_time(self) -> int:
+        return self._pt_service.now()
+
+    # -- firing ---------------------------------------------------------------------------
+    def advance_watermark(self, watermark: int) -> None:
+        self.current_watermark = watermark
+        queue = self.event_time_timers
+        kc = self._key_context
+        fire = self._target.on_event_time
+        while True:
+            timer = queue.pop_due(watermark)
+            if timer is None:
+                return
+            ts, key, ns = timer
+            kc.set_current_key(key)
+            fire(ts, key, ns)
+
+    def _schedule_processing_time(self, ts: int) -> None:
+        if self._pt_scheduled_for is None or ts < self._pt_scheduled_for:
+            if self._pt_handle is not None:
+                self._pt_handle.cancel()
+            self._pt_scheduled_for = ts
+            self._pt_handle = self._pt_service.register_timer(ts, self.on_processing_time, self._owner)
+
+    def on_processing_time(self, time: int) -> None:
+        self._pt_scheduled_for = None
+        self._pt_handle = None
+        self.fire_processing_time_timers(time)
+        nxt = self.processing_time_timers.peek_ts()
+        if nxt is not None:
+            self._schedule_processing_time(nxt)
+
+    def fire_processing_time_timers(self, time: int) -> None:
+        queue = self.processing_time_timers
+        kc = self._key_context
+        fire = self._target.on_processing_time
+        while True:
+            timer = queue.pop_due(time)
+            if timer is None:
+                return
+            ts, key, ns = timer
+            kc.set_current_key(key)
+            fire(ts, key, ns)
+
+    # -- BATCH mode -----------------------------------------------------------------------
+    def fire_all_for_current_key(self) -> None:
+        """End of a key in BATCH mode: all its event-time timers, then all its processing-time
+        timers, with the watermark at MAX; registrations made meanwhile are ignored.
+
+        Input is sorted by key and a timer can only be registered for the current key, so the
+        queues hold nothing but this key's timers here."""
+        self.current_watermark = MAX_TIMESTAMP
+        self.ignore_registrations = True
+        kc = self._key_context
+        try:
+            for queue, fire in (
+                (self.event_time_timers, self._target.on_event_time),
+                (self.processing_time_timers, self._target.on_processing_time),
+            ):
+                while True:
+                    timer = queue.pop_due(MAX_TIMESTAMP)
+                    if timer is None:
+                        break
+                    ts, key, ns = timer
+                    kc.set_current_key(key)
+                    fire(ts, key, ns)
+        finally:
+            self.ignore_registrations = False
+            self.current_watermark = MIN_TIMESTAMP
+
+    def cancel(self) -> None:
+        if self._pt_handle is not None:
+            self._pt_handle.cancel()
+            self._pt_handle = None
+        self._pt_scheduled_for = None
+
+    def has_timers(self) -> bool:
+        return bool(len(self.event_time_timers) or len(self.processing_time_timers))
+
+    def num_event_time_timers(self) -> int:
+        return len(self.event_time_timers)
+
+    def num_processing_time_timers(self) -> int:
+        return len(self.processing_time_timers)
+
