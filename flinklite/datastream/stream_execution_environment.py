@@ -131,6 +131,39 @@ class StreamExecutionEnvironment:
     def is_chaining_enabled(self) -> bool:
         return self._chaining
 
+    # -- checkpointing ------------------------------------------------------------------------
+    def enable_checkpointing(self, interval: int, mode: Any = None) -> StreamExecutionEnvironment:
+        cfg = self.get_checkpoint_config()
+        cfg.set_checkpoint_interval(interval)
+        if mode is not None:
+            cfg.set_checkpointing_mode(mode)
+        return self
+
+    def get_checkpoint_config(self):
+        from flinklite.datastream.checkpoint_config import CheckpointConfig
+
+        return CheckpointConfig(self._configuration)
+
+    def get_checkpoint_interval(self) -> int:
+        return self.get_checkpoint_config().get_checkpoint_interval()
+
+    def _checkpoint_settings(self):
+        from flinklite.checkpoint.coordinator import CheckpointSettings
+
+        cfg = self.get_checkpoint_config()
+        if not cfg.is_checkpointing_enabled():
+            return None
+        get = self._configuration.get_string
+        return CheckpointSettings(
+            interval_ms=cfg.get_checkpoint_interval(),
+            exactly_once=cfg.get_checkpointing_mode().name == "EXACTLY_ONCE",
+            timeout_ms=cfg.get_checkpoint_timeout(),
+            min_pause_ms=cfg.get_min_pause_between_checkpoints(),
+            max_concurrent=cfg.get_max_concurrent_checkpoints(),
+            tolerable_failures=cfg.get_tolerable_checkpoint_failure_number(),
+            num_retained=int(get("execution.checkpointing.num-retained", "1")),
+        )
+
     def set_clock(self, clock: Clock) -> StreamExecutionEnvironment:
         """flinklite only: the processing-time clock jobs of this environment run on (for tests,
         a :class:`~flinklite.time.clock.ManualClock`)."""
@@ -214,7 +247,13 @@ class StreamExecutionEnvironment:
             clock = ManualClock(0) if (get("flinklite.clock", "system") or "system").lower() == "manual" \
                 else SystemClock()
         buffer_size = int(get("flinklite.buffer-size", "1024"))
+        checkpointing = self._checkpoint_settings()
+        from flinklite.checkpoint.restart import restart_strategy_from_config
+
+        restart = restart_strategy_from_config(self._configuration.to_dict(), checkpointing is not None)
         return ExecutionSettings(
+            checkpointing=checkpointing,
+            restart_strategy=restart,
             parallelism=self._parallelism,
             max_parallelism=self._max_parallelism,
             runtime_mode=self._runtime_mode,

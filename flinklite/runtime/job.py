@@ -72,9 +72,18 @@ class LocalJob:
         self.status = "CREATED"
         self.start_ms = 0
         self.failure: BaseException | None = None
+        self.failures: list[BaseException] = []  # failures recovered from, oldest first
+        self.coordinator = None
+        if settings.checkpointing is not None and not graph.batch:
+            from flinklite.checkpoint.coordinator import CheckpointCoordinator
+
+            self.coordinator = CheckpointCoordinator(self, settings.checkpointing)
+        from flinklite.checkpoint.restart import NoRestart
+
+        self.restart_strategy = settings.restart_strategy or NoRestart()
 
     # -- deployment -------------------------------------------------------------------------
-    def deploy(self) -> None:
+    def deploy(self, restore=None) -> None:
         settings = self.settings
         rng = random.Random(settings.seed if settings.seed is not None else 0)
         tasks_of: dict[int, list[StreamTask]] = {}
@@ -109,6 +118,10 @@ class LocalJob:
                 tasks_of[up_v.id][i].add_writer(edge, writer)
         for t in self.tasks:
             t.build_chain()
+            if restore is not None:
+                for op in t.operators:
+                    op_id = op.node.operator_id
+                    op.initialize_state(restore.keyed_state_for(op_id), restore.operator_state_list(op_id))
         for t in self.tasks:
             if isinstance(t, InputStreamTask):
                 n_inputs = 2 if t.vertex.head.kind == "two" else 1
@@ -120,12 +133,39 @@ class LocalJob:
     def start(self) -> None:
         self.start_ms = int(time.time() * 1000)
         self.status = "RUNNING"
-        self.deploy()
-        try:
-            for t in reversed(self.tasks):
-                t.open()
-        except BaseException as e:
-            self._fail(e, None)
+        self._launch(None)
+
+    def _launch(self, restore) -> None:
+        while True:
+            try:
+                self.deploy(restore)
+                for t in reversed(self.tasks):
+                    t.open()
+                if self.coordinator is not None:
+                    self.coordinator.start()
+                return
+            except BaseException as e:
+                if not self._try_restart(e, None):
+                    self._fail(e, None)
+                restore = self.coordinator.latest if self.coordinator is not None else None
+
+    def _try_restart(self, exc: BaseException, task) -> bool:
+        """Failover (Flink's full restart): rebuild every task from the latest completed
+        checkpoint, if the restart strategy allows. Sources rewind, state and timers come back,
+        watermarks start again from MIN."""
+        if isinstance(exc, (KeyboardInterrupt, JobCancellationException, InvalidProgramException)):
+            return False
+        now = self.pt_service.now()
+        if not self.restart_strategy.can_restart(now):
+            return False
+        self.failures.append(exc)
+        self._dispose_all()
+        if self.coordinator is not None:
+            self.coordinator.stop()
+            self.coordinator.on_job_restart()
+        self.settings.clock.sleep_until(now + self.restart_strategy.backoff_ms())
+        self.attempt += 1
+        return True
 
     # -- running ----------------------------------------------------------------------------
     def run(self, stop=None, max_steps: int | None = None) -> bool:
@@ -134,12 +174,18 @@ class LocalJob:
             return True
         if self.status != "RUNNING":
             raise IllegalStateException(f"job {self.job_id} is {self.status}, not running")
-        try:
-            done = self.scheduler.run(stop=stop, max_steps=max_steps)
-        except BaseException as e:
-            self._fail(e, self.scheduler.current_task)
+        while True:
+            try:
+                done = self.scheduler.run(stop=stop, max_steps=max_steps)
+                break
+            except BaseException as e:
+                if not self._try_restart(e, self.scheduler.current_task):
+                    self._fail(e, self.scheduler.current_task)
+                self._launch(self.coordinator.latest if self.coordinator is not None else None)
         if done:
             self.status = "FINISHED"
+            if self.coordinator is not None:
+                self.coordinator.stop()
         return done
 
     def run_to_completion(self) -> JobExecutionResult:
@@ -159,6 +205,8 @@ class LocalJob:
     def _fail(self, exc: BaseException, task: StreamTask | None) -> None:
         self.status = "FAILED"
         self._dispose_all()
+        if self.coordinator is not None:
+            self.coordinator.stop()
         if isinstance(exc, KeyboardInterrupt):
             raise exc
         err = self.describe_failure(exc, task)

@@ -40,7 +40,7 @@ class StreamingRuntimeContext(RuntimeContext):
 
     def get_task_name_with_subtasks(self) -> str:
         c = self._ctx
-        return f"{c.task_name} ({c.subtask_index + 1}/{c.parallelism})"
+        return f"{c.task_name} ({c.subtask_index + 1}/{c.parallelism})#{c.attempt_number}"
 
     def get_job_parameter(self, key: str, default_value: str) -> str:
         return self._ctx.job_parameters.get(key, default_value)

@@ -37,8 +37,8 @@ class ExecutionSettings:
     seed: int | None = None
     clock: Clock = field(default_factory=SystemClock)
     job_parameters: dict = field(default_factory=dict)
-    restart_strategy: Any = None
-    checkpointing: Any = None
+    restart_strategy: Any = None  # flinklite.checkpoint.restart.RestartStrategy
+    checkpointing: Any = None  # flinklite.checkpoint.coordinator.CheckpointSettings, None = off
     raw: dict = field(default_factory=dict)
 
     def is_batch(self, transformations: list) -> bool:

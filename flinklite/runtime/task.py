@@ -22,7 +22,10 @@ import copy
 from time import perf_counter
 from typing import Any
 
+from flinklite.checkpoint.barrier_handler import AlignedBarrierHandler, AtLeastOnceBarrierHandler
+from flinklite.checkpoint.barriers import CheckpointBarrier
 from flinklite.errors import InvalidProgramException
+from flinklite.runtime.batch_sort import batch_key_order
 from flinklite.runtime.channels import InputGate
 from flinklite.runtime.elements import Buffer, EndOfPartition
 from flinklite.runtime.graph import JobVertex, StreamNode
@@ -123,7 +126,7 @@ class StreamTask:
                     node.max_parallelism, node.parallelism, self.subtask_index)
                 backend = HeapKeyedStateBackend(node.max_parallelism, kg_range, node.name)
             ctx = OperatorContext(
-                task_name=node.name,
+                task_name=self.vertex.name,
                 subtask_index=self.subtask_index,
                 parallelism=node.parallelism,
                 max_parallelism=node.max_parallelism,
@@ -173,6 +176,27 @@ class StreamTask:
                 flushed = True
         return flushed
 
+    # -- checkpoints --------------------------------------------------------------------------
+    is_source = False
+
+    def perform_checkpoint(self, checkpoint_id: int, timestamp: int) -> None:
+        """Snapshot every chained operator, then send the barrier on, then ack (one atomic step,
+        so no record can slip in between)."""
+        states = {op.node.operator_id: op.snapshot_state(checkpoint_id) for op in self.operators}
+        barrier = CheckpointBarrier(checkpoint_id, timestamp)
+        for w in self.writers:
+            w.broadcast_event(barrier)
+        self.job.coordinator.acknowledge(self, checkpoint_id, states)
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        for op in self.operators:
+            op.notify_checkpoint_complete(checkpoint_id)
+        self.after_step()
+
+    def notify_checkpoint_aborted(self, checkpoint_id: int) -> None:
+        for op in self.operators:
+            op.notify_checkpoint_aborted(checkpoint_id)
+
     # -- end of input -----------------------------------------------------------------------
     def finish(self) -> None:
         for op in self.operators:
@@ -181,6 +205,8 @@ class StreamTask:
         for w in self.writers:
             w.end_of_partition()
         self.status = FINISHED
+        if self.job.coordinator is not None:
+            self.job.coordinator.task_finished(self)
         self.close()
 
     def close(self) -> None:
@@ -213,6 +239,11 @@ class SourceStreamTask(StreamTask):
 
     _FAST = 0.0005
     _SLOW = 0.002
+    is_source = True
+
+    def trigger_checkpoint(self, checkpoint_id: int, timestamp: int) -> None:
+        if self.status == RUNNING:
+            self.perform_checkpoint(checkpoint_id, timestamp)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -273,6 +304,18 @@ class InputStreamTask(StreamTask):
         # BATCH: keyed inputs are sorted by key before processing
         self.sorting = [batch and head.keyed and self._gate_is_keyed(i) for i in range(len(gates))]
         self.sorted_buffers: list[list] = [[] for _ in gates]
+        self.barrier_handler = None
+        cp = self.job.settings.checkpointing
+        if cp is not None and not batch:
+            channels = [ch for g in gates for ch in g.channels]
+            cls = AlignedBarrierHandler if cp.exactly_once else AtLeastOnceBarrierHandler
+            self.barrier_handler = cls(channels, self._on_barriers_aligned, self._on_alignment_aborted)
+
+    def _on_barriers_aligned(self, checkpoint_id: int) -> None:
+        self.perform_checkpoint(checkpoint_id, self.job.pt_service.now())
+
+    def _on_alignment_aborted(self, checkpoint_id: int) -> None:
+        self.job.coordinator.abort(f"alignment of checkpoint {checkpoint_id} was overtaken")
 
     def _gate_is_keyed(self, i: int) -> bool:
         from flinklite.runtime.partitioners import KeyGroupStreamPartitioner
@@ -323,8 +366,13 @@ class InputStreamTask(StreamTask):
                     self._watermark[gi](wm)
                 if status is not None:
                     self._status[gi](status)
+        elif cls is CheckpointBarrier:
+            if self.barrier_handler is not None:
+                self.barrier_handler.barrier(el.checkpoint_id, channel)
         elif cls is EndOfPartition:
             channel.finished = True
+            if self.barrier_handler is not None:
+                self.barrier_handler.end_of_partition(channel)
             gate = gates[gi]
             gate.num_finished += 1
             if gate.all_finished:
@@ -357,11 +405,7 @@ class InputStreamTask(StreamTask):
                 for i, (v, k) in enumerate(zip(buf.values, buf.keys)):
                     per_key.setdefault(k, []).append((ts[i] if ts is not None else None, gi, v))
         self.sorted_buffers = [[] for _ in self.gates]
-        keys = list(per_key)
-        try:
-            keys.sort()
-        except TypeError:
-            pass  # keys of mixed types: keep first-seen order
+        keys = sorted(per_key, key=batch_key_order(getattr(self.vertex.head.transformation, "key_type", None)))
         backend = head.keyed_backend
         for key in keys:
             rows = per_key[key]

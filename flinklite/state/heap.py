@@ -10,6 +10,7 @@ computed when state is snapshotted, which is where Flink needs them.
 from __future__ import annotations
 
 import copy
+import pickle
 from collections.abc import Iterable
 from typing import Any
 
@@ -352,6 +353,10 @@ class HeapKeyedStateBackend:
         self.current_key: Any = NO_KEY
         self._states: dict[str, _HeapState] = {}
         self._kg_cache: dict[Any, int] = {}
+        self.timer_services: dict[str, Any] = {}
+        # restored but not yet claimed: state entries by state name, timers by service name
+        self._restored_entries: dict[str, list] = {}
+        self._restored_timers: dict[str, list] = {}
 
     def set_current_key(self, key: Any) -> None:
         self.current_key = key
@@ -383,7 +388,45 @@ class HeapKeyedStateBackend:
         if cls is None:
             raise InvalidProgramException(f"unsupported state descriptor {descriptor!r}")
         state = self._states[descriptor.name] = cls(self, descriptor)
+        for ns, key, value in self._restored_entries.pop(descriptor.name, ()):
+            state.restore_entry(ns, key, value)
+        state.set_current_namespace(None)
         return state
+
+    # -- timers live with the keyed state: they are snapshotted per key group too ------------
+    def register_timer_service(self, service: Any) -> None:
+        self.timer_services[service.name] = service
+        for domain, ts, key, ns in self._restored_timers.pop(service.name, ()):
+            queue = service.event_time_timers if domain == "et" else service.processing_time_timers
+            if queue.add(ts, key, ns, self.key_group_of(key)) and domain == "pt":
+                service.schedule_restored_processing_time(ts)
+
+    # -- snapshots ------------------------------------------------------------------------------
+    def snapshot(self) -> dict[int, bytes]:
+        """State and timers grouped by key group, each group pickled (a consistent copy)."""
+        groups: dict[int, tuple[list, list]] = {}
+        for name, st in self._states.items():
+            for ns, key, value in st.entries():
+                groups.setdefault(self.key_group_of(key), ([], []))[0].append((name, ns, key, value))
+        for name, entries in self._restored_entries.items():  # restored, not yet claimed by open()
+            for ns, key, value in entries:
+                groups.setdefault(self.key_group_of(key), ([], []))[0].append((name, ns, key, value))
+        for svc_name, svc in self.timer_services.items():
+            for domain, queue in (("et", svc.event_time_timers), ("pt", svc.processing_time_timers)):
+                for ts, key, ns in queue:
+                    groups.setdefault(self.key_group_of(key), ([], []))[1].append((svc_name, domain, ts, key, ns))
+        return {kg: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL) for kg, payload in groups.items()}
+
+    def restore(self, key_groups: dict[int, bytes]) -> None:
+        """Take back the key groups of this backend's range (from any number of old subtasks)."""
+        for kg, blob in key_groups.items():
+            if kg not in self.key_group_range:
+                continue
+            entries, timers = pickle.loads(blob)
+            for name, ns, key, value in entries:
+                self._restored_entries.setdefault(name, []).append((ns, key, value))
+            for svc_name, domain, ts, key, ns in timers:
+                self._restored_timers.setdefault(svc_name, []).append((domain, ts, key, ns))
 
     @property
     def states(self) -> dict[str, _HeapState]:

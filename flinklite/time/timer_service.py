@@ -118,6 +118,9 @@ class InternalTimerService:
         # BATCH mode: processing-time timers do not follow the clock; they fire at the end of
         # their key, after the event-time ones.
         self.batch_mode = False
+        register = getattr(key_context, "register_timer_service", None)
+        if register is not None:
+            register(self)  # so the backend snapshots our timers and hands back restored ones
 
     # -- registration ---------------------------------------------------------------------
     def register_event_time_timer(self, ns: object, ts: int) -> None:
@@ -164,6 +167,10 @@ class InternalTimerService:
                 self._pt_handle.cancel()
             self._pt_scheduled_for = ts
             self._pt_handle = self._pt_service.register_timer(ts, self.on_processing_time, self._owner)
+
+    def schedule_restored_processing_time(self, ts: int) -> None:
+        if not self.batch_mode:
+            self._schedule_processing_time(ts)
 
     def on_processing_time(self, time: int) -> None:
         self._pt_scheduled_for = None

@@ -17,6 +17,7 @@ the traceback, so error reporting costs nothing until something fails.
 
 from __future__ import annotations
 
+import pickle
 import types
 from typing import Any
 
@@ -216,6 +217,48 @@ class StreamOperator:
 
     def close(self) -> None:
         pass
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def snapshot_state(self, checkpoint_id: int) -> dict:
+        """This operator's part of checkpoint ``checkpoint_id``: keyed state and timers by key
+        group, plus whatever :meth:`snapshot_operator_state` returns (pickled: a consistent copy)."""
+        snap: dict = {}
+        if self.keyed_backend is not None:
+            snap["keyed"] = self.keyed_backend.snapshot()
+        op_state = self.snapshot_operator_state(checkpoint_id)
+        if op_state is not None:
+            snap["operator"] = pickle.dumps(op_state, protocol=pickle.HIGHEST_PROTOCOL)
+        return snap
+
+    def initialize_state(self, keyed: dict[int, bytes] | None, operator_states: list | None) -> None:
+        """Called after ``setup`` and before ``open`` when the job restores from a checkpoint.
+        ``operator_states`` holds one entry per *old* subtask (None where it had none)."""
+        if keyed and self.keyed_backend is not None:
+            self.keyed_backend.restore(keyed)
+        if operator_states:
+            idx = self.ctx.subtask_index
+            own = operator_states[idx] if idx < len(operator_states) else operator_states[idx % len(operator_states)]
+            states = [pickle.loads(s) if s is not None else None for s in operator_states]
+            self.restore_operator_state(pickle.loads(own) if own is not None else None, states)
+
+    def snapshot_operator_state(self, checkpoint_id: int) -> Any:
+        """Non-keyed state of this subtask (source positions, broadcast state, ...)."""
+        return None
+
+    def restore_operator_state(self, own: Any, all_states: list) -> None:
+        pass
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        fn = getattr(self, "fn", None)
+        hook = getattr(fn, "notify_checkpoint_complete", None)
+        if hook is not None:
+            hook(checkpoint_id)
+
+    def notify_checkpoint_aborted(self, checkpoint_id: int) -> None:
+        fn = getattr(self, "fn", None)
+        hook = getattr(fn, "notify_checkpoint_aborted", None)
+        if hook is not None:
+            hook(checkpoint_id)
 
     # -- data -------------------------------------------------------------------------------
     def process_batch(self, values: list, timestamps: list | None, keys: list | None) -> None:

@@ -82,6 +82,14 @@ class _BroadcastContext(KeyedBroadcastProcessFunction.OnTimerContext, KeyedBroad
 
 
 class _BroadcastMixin:
+    def snapshot_operator_state(self, checkpoint_id: int):
+        return {name: dict(st.map) for name, st in self.broadcast_states.items()}
+
+    def restore_operator_state(self, own, all_states) -> None:
+        # every subtask held the same copy; a new subtask of a scaled-up job reads one round robin
+        for name, content in (own or {}).items():
+            self.broadcast_states.setdefault(name, HeapBroadcastState(name)).map.update(content)
+
     def broadcast_state(self, descriptor: MapStateDescriptor) -> HeapBroadcastState:
         if not isinstance(descriptor, MapStateDescriptor):
             raise InvalidProgramException(
@@ -101,7 +109,7 @@ class BroadcastProcessOperator(_BroadcastMixin, TwoInputStreamOperator):
         self.descriptors = descriptors
         self.broadcast_states: dict[str, HeapBroadcastState] = {}
 
-    def open(self) -> None:
+    def open(self) -> None:  # noqa: D102
         from flinklite.runtime.operators.collector import TimestampedCollector
         from flinklite.runtime.runtime_context import StreamingRuntimeContext
 

@@ -16,18 +16,55 @@ __all__ = ["CollectSinkOperator", "PrintSinkOperator", "SinkFunctionOperator", "
 
 
 class CollectSinkOperator(StreamOperator):
-    """Hands records to the client iterating ``execute_and_collect()``."""
+    """Hands records to the client iterating ``execute_and_collect()``.
+
+    Without checkpointing records are handed over at once. With checkpointing the sink is
+    transactional, like Flink's checkpointed collect sink: records since the last barrier are
+    held back, become visible only when that checkpoint completes, and are replayed rather than
+    duplicated after a failure; the rest is handed over when the job finishes.
+    """
 
     def __init__(self, results: Any, name: str = "Collect Sink", uid: str | None = None,
                  type_info: Any = None) -> None:
         super().__init__(name, uid)
-        self.results = results  # has .append_batch(values)
+        self.results = results  # a _CollectBuffer: append_batch / publish / stage_final
         self.coerce = boundary_coercion(type_info)
+        self.pending: list = []
+        self.uncommitted: dict[int, list] = {}
+
+    def open(self) -> None:
+        self.transactional = self.ctx.config.checkpointing is not None
+        for cid in sorted(self.uncommitted):  # restored: their checkpoint is complete
+            self.results.publish(cid, self.uncommitted.pop(cid))
 
     def process_batch(self, values, timestamps, keys):
         if self.coerce is not None:
             values = self.coerce(self, values)
-        self.results.append_batch(values)
+        if self.transactional:
+            self.pending.extend(values)
+        else:
+            self.results.append_batch(values)
+
+    def snapshot_operator_state(self, checkpoint_id: int):
+        if not self.transactional:
+            return None
+        self.uncommitted[checkpoint_id] = self.pending
+        self.pending = []
+        return {"uncommitted": self.uncommitted}
+
+    def restore_operator_state(self, own, all_states) -> None:
+        if own:
+            self.uncommitted = dict(own["uncommitted"])
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        for cid in sorted(c for c in self.uncommitted if c <= checkpoint_id):
+            self.results.publish(cid, self.uncommitted.pop(cid))
+
+    def finish(self) -> None:
+        if self.transactional:
+            rest = [v for cid in sorted(self.uncommitted) for v in self.uncommitted[cid]] + self.pending
+            self.results.stage_final(self.ctx.attempt_number, rest)
+            self.uncommitted, self.pending = {}, []
 
 
 class PrintSinkOperator(StreamOperator):

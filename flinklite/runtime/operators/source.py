@@ -24,8 +24,17 @@ class SourceOperator(StreamOperator):
         self.reader = None
         self.records_emitted = 0
 
+    def snapshot_operator_state(self, checkpoint_id: int):
+        return {"reader": self.reader.snapshot_state()} if self.reader is not None else None
+
+    def restore_operator_state(self, own, all_states) -> None:
+        self._restored = own
+
     def open(self) -> None:
         self.reader = self.source.create_reader(self.ctx.subtask_index, self.ctx.parallelism)
+        restored = getattr(self, "_restored", None)
+        if restored is not None:
+            self.reader.restore_state(restored["reader"])
         self.tw = TimestampsAndWatermarks(self, self.strategy)
         self.tw.open(self.ctx.config.auto_watermark_interval)
 

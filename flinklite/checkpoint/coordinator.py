@@ -1,0 +1,171 @@
+"""The CheckpointCoordinator (Flink's ``CheckpointCoordinator`` + ``PendingCheckpoint`` +
+``CompletedCheckpointStore``), owned by the job, not by a task.
+
+Every ``interval`` ms of processing time it triggers checkpoint ``n`` (ids only grow, across
+restarts too) by asking every source task to snapshot and inject barrier ``n``. Each task acks
+with its operators' state once its barrier alignment is done. When every task that was running
+at trigger time has acked, the checkpoint is *complete*: it is stored (keeping
+``num_retained``), and every operator gets ``notify_checkpoint_complete(n)``. A checkpoint that
+times out, or whose task finishes or fails before acking, is aborted and
+``notify_checkpoint_aborted(n)`` is sent.
+
+flinklite keeps completed checkpoints in memory (what Flink calls JobManager checkpoint storage);
+their state is already a pickled copy taken at the barrier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CheckpointCoordinator", "CompletedCheckpoint", "CheckpointSettings"]
+
+
+@dataclass
+class CheckpointSettings:
+    interval_ms: int
+    exactly_once: bool = True
+    timeout_ms: int = 600_000
+    min_pause_ms: int = 0
+    max_concurrent: int = 1
+    tolerable_failures: int = 0
+    num_retained: int = 1
+
+
+@dataclass
+class CompletedCheckpoint:
+    checkpoint_id: int
+    timestamp: int
+    # operator id -> list (per old subtask) of {"keyed": {kg: bytes}, "operator": bytes}
+    operator_states: dict[str, list] = field(default_factory=dict)
+    parallelism: dict[str, int] = field(default_factory=dict)
+
+    def keyed_state_for(self, operator_id: str) -> dict[int, bytes]:
+        merged: dict[int, bytes] = {}
+        for snap in self.operator_states.get(operator_id, []):
+            if snap:
+                merged.update(snap.get("keyed", {}))
+        return merged
+
+    def operator_state_list(self, operator_id: str) -> list | None:
+        snaps = self.operator_states.get(operator_id)
+        if not snaps or all(s is None or "operator" not in s for s in snaps):
+            return None
+        return [s.get("operator") if s else None for s in snaps]
+
+
+class _Pending:
+    def __init__(self, checkpoint_id: int, timestamp: int, expected: set) -> None:
+        self.checkpoint_id = checkpoint_id
+        self.timestamp = timestamp
+        self.expected = expected
+        self.acks: dict[Any, dict] = {}
+
+
+class CheckpointCoordinator:
+    def __init__(self, job: Any, settings: CheckpointSettings) -> None:
+        self.job = job
+        self.settings = settings
+        self.next_id = 1
+        self.pending: _Pending | None = None
+        self.completed: list[CompletedCheckpoint] = []
+        self.last_completion_ms: int | None = None
+        self.failed_in_a_row = 0
+        self._timer = None
+        self.stats = {"completed": 0, "aborted": 0}
+
+    @property
+    def latest(self) -> CompletedCheckpoint | None:
+        return self.completed[-1] if self.completed else None
+
+    # -- triggering ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._schedule(self.job.pt_service.now() + self.settings.interval_ms)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _schedule(self, at: int) -> None:
+        self._timer = self.job.pt_service.register_timer(at, self._on_tick, None)
+
+    def _on_tick(self, t: int) -> None:
+        now = self.job.pt_service.now()
+        self._expire(now)
+        self.trigger(now)
+        self._schedule(now + self.settings.interval_ms)
+
+    def trigger(self, now: int) -> int | None:
+        if self.pending is not None:
+            return None  # max 1 concurrent checkpoint
+        if self.last_completion_ms is not None and now < self.last_completion_ms + self.settings.min_pause_ms:
+            return None
+        tasks = self.job.tasks
+        sources = [t for t in tasks if t.is_source]
+        if not sources or any(t.status != "RUNNING" for t in sources):
+            return None  # sources that finished cannot inject barriers any more
+        cid = self.next_id
+        self.next_id += 1
+        self.pending = _Pending(cid, now, {t for t in tasks if t.status == "RUNNING"})
+        for t in sources:
+            t.trigger_checkpoint(cid, now)
+        return cid
+
+    # -- acks ---------------------------------------------------------------------------------
+    def acknowledge(self, task: Any, checkpoint_id: int, states: dict) -> None:
+        p = self.pending
+        if p is None or p.checkpoint_id != checkpoint_id or task not in p.expected:
+            return
+        p.acks[task] = states
+        if len(p.acks) == len(p.expected):
+            self._complete(p)
+
+    def _complete(self, p: _Pending) -> None:
+        self.pending = None
+        cp = CompletedCheckpoint(p.checkpoint_id, p.timestamp)
+        for task, states in p.acks.items():
+            for op_id, snap in states.items():
+                lst = cp.operator_states.setdefault(op_id, [None] * task.parallelism)
+                lst[task.subtask_index] = snap
+                cp.parallelism[op_id] = task.parallelism
+        self.completed.append(cp)
+        del self.completed[: -self.settings.num_retained]
+        self.last_completion_ms = self.job.pt_service.now()
+        self.failed_in_a_row = 0
+        self.stats["completed"] += 1
+        for task in list(p.expected):
+            if task.status in ("RUNNING", "FINISHED"):
+                task.notify_checkpoint_complete(p.checkpoint_id)
+
+    def task_finished(self, task: Any) -> None:
+        p = self.pending
+        if p is not None and task in p.expected and task not in p.acks:
+            self.abort("a task finished before it acknowledged")
+
+    def _expire(self, now: int) -> None:
+        p = self.pending
+        if p is not None and now - p.timestamp > self.settings.timeout_ms:
+            self.abort("expired")
+
+    def abort(self, reason: str) -> None:
+        p = self.pending
+        if p is None:
+            return
+        self.pending = None
+        self.stats["aborted"] += 1
+        self.failed_in_a_row += 1
+        for task in p.expected:
+            if task.status == "RUNNING":
+                task.notify_checkpoint_aborted(p.checkpoint_id)
+        if reason == "expired" and self.failed_in_a_row > self.settings.tolerable_failures:
+            from flinklite.errors import JobExecutionException
+
+            raise JobExecutionException(
+                f"checkpoint {p.checkpoint_id} expired after {self.settings.timeout_ms} ms and the job "
+                f"tolerates {self.settings.tolerable_failures} failed checkpoints in a row "
+                "(execution.checkpointing.tolerable-failed-checkpoints)"
+            )
+
+    def on_job_restart(self) -> None:
+        self.pending = None

@@ -1,0 +1,76 @@
+"""``CheckpointConfig`` (PyFlink's ``pyflink.datastream.checkpoint_config``): the checkpoint
+settings of one environment. Every setter writes the matching ``execution.checkpointing.*``
+configuration key, so the two ways of configuring (code and ``Configuration``) stay one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flinklite.datastream.checkpointing_mode import CheckpointingMode
+from flinklite.errors import InvalidProgramException
+
+__all__ = ["CheckpointConfig"]
+
+_P = "execution.checkpointing."
+
+
+class CheckpointConfig:
+    def __init__(self, configuration: Any) -> None:
+        self._conf = configuration
+
+    def _get(self, key: str, default: str) -> str:
+        return self._conf.get_string(_P + key, default)
+
+    def _set(self, key: str, value: Any) -> CheckpointConfig:
+        self._conf.set_string(_P + key, str(value))
+        return self
+
+    def is_checkpointing_enabled(self) -> bool:
+        return self._conf.get_string(_P + "interval", None) is not None
+
+    def get_checkpoint_interval(self) -> int:
+        from flinklite.common.configuration import parse_duration_ms
+
+        v = self._conf.get_string(_P + "interval", None)
+        return -1 if v is None else parse_duration_ms(v)
+
+    def set_checkpoint_interval(self, checkpoint_interval: int) -> CheckpointConfig:
+        if checkpoint_interval < 10:
+            raise InvalidProgramException(
+                f"checkpoint interval must be at least 10 ms, got {checkpoint_interval}"
+            )
+        return self._set("interval", f"{checkpoint_interval} ms")
+
+    def get_checkpointing_mode(self) -> CheckpointingMode:
+        return CheckpointingMode[self._get("mode", "EXACTLY_ONCE").upper()]
+
+    def set_checkpointing_mode(self, checkpointing_mode: CheckpointingMode) -> CheckpointConfig:
+        return self._set("mode", checkpointing_mode.name)
+
+    def get_checkpoint_timeout(self) -> int:
+        from flinklite.common.configuration import parse_duration_ms
+
+        return parse_duration_ms(self._get("timeout", "600000"))
+
+    def set_checkpoint_timeout(self, checkpoint_timeout: int) -> CheckpointConfig:
+        return self._set("timeout", f"{checkpoint_timeout} ms")
+
+    def get_min_pause_between_checkpoints(self) -> int:
+        from flinklite.common.configuration import parse_duration_ms
+
+        return parse_duration_ms(self._get("min-pause", "0"))
+
+    def set_min_pause_between_checkpoints(self, min_pause_between_checkpoints: int) -> CheckpointConfig:
+        return self._set("min-pause", f"{min_pause_between_checkpoints} ms")
+
+    def get_max_concurrent_checkpoints(self) -> int:
+        return int(self._get("max-concurrent-checkpoints", "1"))
+
+    def set_max_concurrent_checkpoints(self, max_concurrent_checkpoints: int) -> CheckpointConfig:
+        return self._set("max-concurrent-checkpoints", max_concurrent_checkpoints)
+
+    def get_tolerable_checkpoint_failure_number(self) -> int:
+        return int(self._get("tolerable-failed-checkpoints", "0"))
+
+    def set_tolerable_checkpoint_failure_number(self, tolerable_checkpoint_failure_number: int) -> CheckpointConfig:
+        return self._set("tolerable-failed-checkpoints", tolerable_checkpoint_failure_number)
