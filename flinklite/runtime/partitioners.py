@@ -154,7 +154,8 @@ class KeyGroupStreamPartitioner(StreamPartitioner):
 
     def setup(self, num_channels: int, rng: random.Random) -> None:
         self.num_channels = num_channels
-        self._channel_of: dict[Any, int] = {}
+        # one cache per key type: True, 1 and 1.0 are equal in Python but different keys in Flink
+        self._channel_of: dict[type, dict[Any, int]] = {}
 
     def keys_of(self, values: list) -> list:
         select = self.key_selector
@@ -166,22 +167,26 @@ class KeyGroupStreamPartitioner(StreamPartitioner):
             raise UserKeySelectorError(self.describe, failing_record(e, values), e) from e
 
     def channel_of(self, key: Any) -> int:
-        ch = self._channel_of.get(key)
+        cache = self._channel_of.get(key.__class__)
+        if cache is None:
+            cache = self._channel_of[key.__class__] = {}
+        try:
+            ch = cache.get(key)
+        except TypeError as e:
+            raise self._unhashable(key) from e
         if ch is None:
-            try:
-                kg = assign_to_key_group(key, self.max_parallelism)
-            except TypeError as e:
-                if isinstance(e, KeySelectionError):
-                    raise
-                raise KeySelectionError(
-                    f"{self.describe}: the key selector returned {key!r} of type {type(key).__name__}, "
-                    "which cannot be used as a key (keys must be hashable); return a str, int, or a "
-                    "tuple instead of a list/dict/set."
-                ) from e
+            kg = assign_to_key_group(key, self.max_parallelism)
             ch = kg * self.num_channels // self.max_parallelism
-            if len(self._channel_of) < 1_000_000:
-                self._channel_of[key] = ch
+            if len(cache) < 1_000_000:
+                cache[key] = ch
         return ch
+
+    def _unhashable(self, key: Any) -> KeySelectionError:
+        return KeySelectionError(
+            f"{self.describe}: the key selector returned {key!r} of type {type(key).__name__}, which "
+            "cannot be used as a key in flinklite (keys must be hashable: state is kept in dicts). "
+            "Return a tuple instead of a list, or a str/int built from the value."
+        )
 
     def route(self, writer, values, timestamps):
         keys = self.keys_of(values)
@@ -192,7 +197,8 @@ class KeyGroupStreamPartitioner(StreamPartitioner):
                 set(keys)
             except TypeError:
                 for k in keys:
-                    self.channel_of(k)
+                    if getattr(k, "__hash__", None) is None:
+                        raise self._unhashable(k) from None
             writer.append(0, values, timestamps, keys)
             return
         channel_of = self.channel_of
@@ -237,7 +243,7 @@ class CustomPartitionerWrapper(StreamPartitioner):
                 c = part(select(v), n)
             except Exception as e:
                 raise UserKeySelectorError(self.describe, v, e) from e
-            if not (isinstance(c, int) and 0 <= c < n):
+            if isinstance(c, bool) or not (isinstance(c, int) and 0 <= c < n):
                 from flinklite.errors import InvalidProgramException
 
                 raise InvalidProgramException(

@@ -21,12 +21,10 @@ class RecordWriter:
     """Also an ``Output``: operators call ``collect`` / ``emit_watermark`` on it directly."""
 
     __slots__ = (
-        "channels", "partitioner", "buffer_size", "_pv", "_pt", "_pk", "_n", "flush_every_step",
-        "_dirty", "records_out",
+        "channels", "partitioner", "buffer_size", "_pv", "_pt", "_pk", "_n", "_dirty", "records_out",
     )
 
-    def __init__(self, channels: list[Channel], partitioner: StreamPartitioner, buffer_size: int,
-                 flush_every_step: bool = False) -> None:
+    def __init__(self, channels: list[Channel], partitioner: StreamPartitioner, buffer_size: int) -> None:
         self.channels = channels
         self.partitioner = partitioner
         self.buffer_size = buffer_size
@@ -34,7 +32,6 @@ class RecordWriter:
         self._pv: list[list] = [[] for _ in range(n)]
         self._pt: list[list | None] = [None] * n
         self._pk: list[list | None] = [None] * n
-        self.flush_every_step = flush_every_step
         self._dirty = False
         self.records_out = 0
 
@@ -60,12 +57,14 @@ class RecordWriter:
             pt.extend(timestamps)
         elif pt is not None:
             pt.extend([MIN_TIMESTAMP] * len(values))
+        pk = self._pk[c]
         if keys is not None:
-            pk = self._pk[c]
             if pk is None:
                 self._pk[c] = list(keys) if not had else [None] * had + list(keys)
             else:
                 pk.extend(keys)
+        elif pk is not None:
+            pk.extend([None] * len(values))
         pv.extend(values)
         self._dirty = True
         if len(pv) >= self.buffer_size:

@@ -86,6 +86,11 @@ class StreamTask:
         self.writer_of_edge: dict[int, RecordWriter] = {}
         self.metrics = TaskMetrics(self.name)
         self.order = 0  # topological position, set by the job
+        # buffer timeout 0 (job-wide or set on an operator of this chain): flush after every step
+        timeouts = [n.transformation.buffer_timeout for n in vertex.nodes
+                    if n.transformation.buffer_timeout is not None]
+        self.flush_each_step = min(timeouts + [job.settings.buffer_timeout]) == 0 if timeouts \
+            else job.settings.buffer_timeout == 0
 
     # -- construction -----------------------------------------------------------------------
     def add_writer(self, edge, writer: RecordWriter) -> None:
@@ -164,7 +169,7 @@ class StreamTask:
         self.after_step()
 
     def after_step(self) -> None:
-        if self.job.settings.buffer_timeout == 0:
+        if self.flush_each_step:
             for w in self.writers:
                 w.flush()
 

@@ -82,7 +82,7 @@ class _HeapState:
     def clear(self) -> None:
         t = self._table
         if t:
-            t.pop(self._backend.current_key, None)
+            t.pop(self._key(), None)
             if not t and self._ns is not None:
                 del self._tables[self._ns]
                 self._table = _EMPTY
@@ -352,7 +352,7 @@ class HeapKeyedStateBackend:
         self.operator_name = operator_name
         self.current_key: Any = NO_KEY
         self._states: dict[str, _HeapState] = {}
-        self._kg_cache: dict[Any, int] = {}
+        self._kg_cache: dict[type, dict[Any, int]] = {}
         self.timer_services: dict[str, Any] = {}
         # restored but not yet claimed: state entries by state name, timers by service name
         self._restored_entries: dict[str, list] = {}
@@ -362,11 +362,15 @@ class HeapKeyedStateBackend:
         self.current_key = key
 
     def key_group_of(self, key: Any) -> int:
-        kg = self._kg_cache.get(key)
+        # cached per key type: True, 1 and 1.0 are equal in Python but hash differently in Java
+        cache = self._kg_cache.get(key.__class__)
+        if cache is None:
+            cache = self._kg_cache[key.__class__] = {}
+        kg = cache.get(key)
         if kg is None:
-            if len(self._kg_cache) > 1_000_000:  # bound memory for high-cardinality keys
-                self._kg_cache.clear()
-            kg = self._kg_cache[key] = assign_to_key_group(key, self.max_parallelism)
+            if len(cache) > 1_000_000:  # bound memory for high-cardinality keys
+                cache.clear()
+            kg = cache[key] = assign_to_key_group(key, self.max_parallelism)
         return kg
 
     def get_or_create_state(self, descriptor: StateDescriptor) -> _HeapState:

@@ -1,7 +1,7 @@
 """Event time and processing time: watermarks, the per-input watermark valve, timers, clocks.
 
 Maps to Flink's ``org.apache.flink.api.common.eventtime`` (generators), ``StatusWatermarkValve``
-and ``InternalTimerService``. See ``docs/concepts/event-time.md``.
+and ``InternalTimerService``. See ``docs/concepts/event-time-and-watermarks.md``.
 """
 
 from flinklite.time.clock import Clock, ManualClock, SystemClock

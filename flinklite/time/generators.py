@@ -2,7 +2,7 @@
 ``NoWatermarksGenerator``, ``WatermarksWithIdleness``) and the generator output wrapper that
 enforces "watermarks only go up" (Flink's ``WatermarkToDataOutput``).
 
-Built-in generators only emit periodically, so they also offer ``on_event_batch(timestamps)``:
+Built-in generators only emit periodically, so they also offer ``on_event_batch(timestamps, n)``:
 the operator feeds them a whole batch at once instead of one call per record.
 """
 
@@ -31,7 +31,7 @@ class BoundedOutOfOrdernessWatermarks(WatermarkGenerator):
         if event_timestamp > self.max_timestamp:
             self.max_timestamp = event_timestamp
 
-    def on_event_batch(self, timestamps: list) -> None:
+    def on_event_batch(self, timestamps: list | None, count: int) -> None:
         if timestamps:
             m = max(timestamps)
             if m > self.max_timestamp:
@@ -45,7 +45,7 @@ class NoWatermarksGenerator(WatermarkGenerator):
     def on_event(self, event: Any, event_timestamp: int, output: WatermarkOutput) -> None:
         pass
 
-    def on_event_batch(self, timestamps: list) -> None:
+    def on_event_batch(self, timestamps: list | None, count: int) -> None:
         pass
 
     def on_periodic_emit(self, output: WatermarkOutput) -> None:
@@ -76,9 +76,9 @@ class WatermarksWithIdleness(WatermarkGenerator):
         self._counter += 1
         self._idle = False
 
-    def _on_event_batch(self, timestamps: list) -> None:
-        self.inner.on_event_batch(timestamps)
-        if timestamps:
+    def _on_event_batch(self, timestamps: list | None, count: int) -> None:
+        self.inner.on_event_batch(timestamps, count)
+        if count:
             self._counter += 1
             self._idle = False
 

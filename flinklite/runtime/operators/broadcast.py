@@ -130,6 +130,10 @@ class BroadcastProcessOperator(_BroadcastMixin, TwoInputStreamOperator):
         col = self.collector
         drain = col.drain_checked
         record = None
+        if writable and backend is not None:
+            from flinklite.state.heap import NO_KEY  # (import cycle: heap -> datastream -> here)
+
+            backend.current_key = NO_KEY  # keyed state is per key: use apply_to_keyed_state here
         try:
             for i, record in enumerate(values):
                 if keys is not None and backend is not None and not writable:

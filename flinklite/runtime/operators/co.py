@@ -197,7 +197,7 @@ class KeyedCoProcessOperator(CoProcessOperator):
         self._fire(ts, TimeDomain.EVENT_TIME, ts)
 
     def on_processing_time(self, ts: int, key: Any, ns: Any) -> None:
-        self._fire(ts, TimeDomain.PROCESSING_TIME, MIN_TIMESTAMP)
+        self._fire(ts, TimeDomain.PROCESSING_TIME, ts)  # PyFlink stamps these with the timer time too
         self.collector.flush()
 
     def process_watermark(self, watermark: int) -> None:

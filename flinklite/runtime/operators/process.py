@@ -1,9 +1,10 @@
 """``process(ProcessFunction)`` and ``KeyedStream.process(KeyedProcessFunction)`` (Flink's
 ``ProcessOperator`` and ``KeyedProcessOperator``).
 
-Output timestamps (§2.7): per element, the element's timestamp; from an event-time timer, the
-timer's timestamp; from a processing-time timer, no timestamp on the main output but the timer's
-timestamp on side outputs. ``ctx.timestamp()`` of an element without one is ``MIN_TIMESTAMP``,
+Output timestamps (§2.7): per element, the element's timestamp; from a timer, the timer's
+timestamp. (Java Flink leaves the main output of a processing-time timer without a timestamp;
+PyFlink stamps it with the timer time, and PyFlink's behaviour is flinklite's contract.)
+``ctx.timestamp()`` of an element without one is ``MIN_TIMESTAMP``,
 as PyFlink reports it.
 """
 
@@ -214,7 +215,7 @@ class KeyedProcessOperator(StreamOperator):
         self._fire(ts, TimeDomain.EVENT_TIME, ts)
 
     def on_processing_time(self, ts: int, key: Any, ns: Any) -> None:
-        self._fire(ts, TimeDomain.PROCESSING_TIME, MIN_TIMESTAMP)
+        self._fire(ts, TimeDomain.PROCESSING_TIME, ts)  # PyFlink stamps these with the timer time too
         self.collector.flush()  # processing-time timers run between batches: emit at once
 
     def process_watermark(self, watermark: int) -> None:

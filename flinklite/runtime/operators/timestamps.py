@@ -77,7 +77,7 @@ class TimestampsAndWatermarks:
         output = op.output
         if self._batched is not None:
             output.collect(values, timestamps)
-            self._batched(timestamps if timestamps is not None else [])
+            self._batched(timestamps, len(values))
             return
         # A user generator may emit inside on_event: emit the records up to that one first.
         gen = self.generator

@@ -1,0 +1,7 @@
+"""State: keyed state backends, key groups, broadcast state (Flink's
+``org.apache.flink.runtime.state``).
+
+- :mod:`.key_groups` — ``KeyGroupRangeAssignment``: key -> key group -> subtask, Java-compatible hashing.
+- :mod:`.heap` — ``HeapKeyedStateBackend``: keyed state in dicts, snapshots by key group.
+- :mod:`.broadcast` — broadcast state, one identical copy per subtask.
+"""
