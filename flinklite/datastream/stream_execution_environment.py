@@ -267,6 +267,7 @@ class StreamExecutionEnvironment:
             clock=clock,
             job_parameters=self._config.get_global_job_parameters(),
             raw=self._configuration.to_dict(),
+            fault_plan=getattr(self, "_fault_plan", None),
         )
 
     def _create_job(self, job_name: str | None, extra: list[Transformation] | None = None):

@@ -81,6 +81,12 @@ class LocalJob:
         from flinklite.checkpoint.restart import NoRestart
 
         self.restart_strategy = settings.restart_strategy or NoRestart()
+        self._finish_hooks: list = []  # run once when the job has finished (final commits)
+
+    def on_finished(self, hook) -> None:
+        """Run ``hook()`` once the whole job finished successfully (Flink's final checkpoint:
+        sinks commit their last transaction only when no task can fail any more)."""
+        self._finish_hooks.append(hook)
 
     # -- deployment -------------------------------------------------------------------------
     def deploy(self, restore=None) -> None:
@@ -116,8 +122,11 @@ class LocalJob:
                 partitioner.setup(len(chans), rng)
                 writer = RecordWriter(chans, partitioner, settings.buffer_size)
                 tasks_of[up_v.id][i].add_writer(edge, writer)
+        plan = getattr(settings, "fault_plan", None)
         for t in self.tasks:
             t.build_chain()
+            if plan is not None:
+                plan.instrument(t)
             if restore is not None:
                 for op in t.operators:
                     op_id = op.node.operator_id
@@ -159,6 +168,7 @@ class LocalJob:
         if not self.restart_strategy.can_restart(now):
             return False
         self.failures.append(exc)
+        self._finish_hooks = []
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()
@@ -183,9 +193,15 @@ class LocalJob:
                     self._fail(e, self.scheduler.current_task)
                 self._launch(self.coordinator.latest if self.coordinator is not None else None)
         if done:
-            self.status = "FINISHED"
             if self.coordinator is not None:
                 self.coordinator.stop()
+            hooks, self._finish_hooks = self._finish_hooks, []
+            try:
+                for hook in hooks:
+                    hook()
+            except BaseException as e:
+                self._fail(e, None)
+            self.status = "FINISHED"
         return done
 
     def run_to_completion(self) -> JobExecutionResult:

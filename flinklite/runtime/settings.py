@@ -40,6 +40,7 @@ class ExecutionSettings:
     restart_strategy: Any = None  # flinklite.checkpoint.restart.RestartStrategy
     checkpointing: Any = None  # flinklite.checkpoint.coordinator.CheckpointSettings, None = off
     raw: dict = field(default_factory=dict)
+    fault_plan: Any = None  # flinklite.testing fault injection: instruments tasks at deployment
 
     def is_batch(self, transformations: list) -> bool:
         from flinklite.datastream._transformations import SourceTransformation

@@ -10,9 +10,9 @@ __all__ = ["CollectionSource"]
 
 
 class _CollectionReader(SourceReader):
-    def __init__(self, data: list) -> None:
+    def __init__(self, data: list, pos: int = 0) -> None:
         self.data = data
-        self.pos = 0
+        self.pos = pos
 
     def poll(self, max_records: int):
         if self.pos >= len(self.data):
@@ -22,11 +22,8 @@ class _CollectionReader(SourceReader):
         self.pos += len(values)
         return values, None
 
-    def snapshot_state(self) -> int:
-        return self.pos
-
-    def restore_state(self, state: int) -> None:
-        self.pos = state
+    def snapshot_state(self) -> list:
+        return [self.pos]
 
 
 class CollectionSource(Source):
@@ -37,3 +34,6 @@ class CollectionSource(Source):
 
     def create_reader(self, subtask_index: int, parallelism: int) -> SourceReader:
         return _CollectionReader(self.data)
+
+    def restore_reader(self, subtask_index: int, parallelism: int, splits: list) -> SourceReader:
+        return _CollectionReader(self.data, splits[0] if splits else len(self.data))

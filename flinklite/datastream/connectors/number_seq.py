@@ -24,23 +24,24 @@ def _split_range(start: int, end: int, num_splits: int) -> list[tuple[int, int]]
 
 
 class _NumberSequenceReader(SourceReader):
-    def __init__(self, first: int, last: int) -> None:
-        self.next = first
-        self.last = last
+    """Reads its splits ``[next, last]`` one after the other."""
+
+    def __init__(self, splits: list[list[int]]) -> None:
+        self.splits = [list(s) for s in splits if s[0] <= s[1]]
 
     def poll(self, max_records: int):
-        if self.next > self.last:
+        while self.splits and self.splits[0][0] > self.splits[0][1]:
+            self.splits.pop(0)
+        if not self.splits:
             return None
-        stop = min(self.last + 1, self.next + max_records)
-        values = list(range(self.next, stop))
-        self.next = stop
+        split = self.splits[0]
+        stop = min(split[1] + 1, split[0] + max_records)
+        values = list(range(split[0], stop))
+        split[0] = stop
         return values, None
 
-    def snapshot_state(self) -> int:
-        return self.next
-
-    def restore_state(self, state: int) -> None:
-        self.next = state
+    def snapshot_state(self) -> list:
+        return [list(s) for s in self.splits if s[0] <= s[1]]
 
 
 class NumberSequenceSource(Source):
@@ -54,5 +55,7 @@ class NumberSequenceSource(Source):
         return Boundedness.BOUNDED
 
     def create_reader(self, subtask_index: int, parallelism: int) -> SourceReader:
-        first, last = _split_range(self.start, self.end, parallelism)[subtask_index]
-        return _NumberSequenceReader(first, last)
+        return _NumberSequenceReader([list(_split_range(self.start, self.end, parallelism)[subtask_index])])
+
+    def restore_reader(self, subtask_index: int, parallelism: int, splits: list) -> SourceReader:
+        return _NumberSequenceReader(splits)

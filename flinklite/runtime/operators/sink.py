@@ -152,16 +152,36 @@ class SinkFunctionOperator(StreamOperator):
 
 
 class SinkWriterOperator(StreamOperator):
-    """``sink_to(Sink)``: a writer per subtask with ``write(value, timestamp)``, ``flush(end_of_input)``
-    and ``close()`` (checkpoint hooks arrive with exactly-once sinks)."""
+    """``sink_to(Sink)``: a :class:`~flinklite.datastream.connectors.base.SinkWriter` per subtask,
+    and, for transactional sinks, two-phase commit driven by checkpoints (the protocol is
+    described in :mod:`flinklite.datastream.connectors.base`).
+
+    Committables wait in ``pending`` (by checkpoint id) until their checkpoint completes; they are
+    part of the checkpoint, so after a restore they are committed again (idempotently) and never
+    lost. Without checkpointing, or at the end of a bounded input, the rest is committed when the
+    job finishes.
+    """
 
     def __init__(self, sink: Any, name: str = "Sink Writer", uid: str | None = None) -> None:
         super().__init__(name, uid)
         self.sink = sink
         self.writer = None
+        self.committer = None
+        self.pending: dict[int, list] = {}
+        self._restored_writer_state: Any = None
+
+    def restore_operator_state(self, own, all_states) -> None:
+        if own:
+            self.pending = {int(k): v for k, v in own.get("pending", {}).items()}
+            self._restored_writer_state = own.get("writer")
 
     def open(self) -> None:
-        self.writer = self.sink.create_writer(self.ctx.subtask_index, self.ctx.parallelism)
+        self.committer = self.sink.create_committer()
+        if self.committer is not None and self.pending:
+            # recover-and-commit: these were pre-committed in the checkpoint we restored from
+            self._commit_up_to(max(self.pending))
+        self.writer = self.sink.create_writer(self.ctx.subtask_index, self.ctx.parallelism,
+                                              self._restored_writer_state)
 
     def process_batch(self, values, timestamps, keys):
         write = self.writer.write
@@ -176,10 +196,52 @@ class SinkWriterOperator(StreamOperator):
         except Exception as e:
             raise self.user_error(e, record) from e
 
+    def snapshot_operator_state(self, checkpoint_id: int):
+        if self.committer is None:
+            self.writer.flush(False)
+            return None
+        try:
+            self.writer.flush(False)
+            committables = self.writer.prepare_commit()
+            writer_state = self.writer.snapshot_state(checkpoint_id)
+        except Exception as e:
+            raise self.user_error(e, f"<pre-commit of checkpoint {checkpoint_id}>") from e
+        if committables:
+            self.pending[checkpoint_id] = committables
+        return {"pending": dict(self.pending), "writer": writer_state}
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        if self.committer is not None:
+            self._commit_up_to(checkpoint_id)
+
+    def _commit_up_to(self, checkpoint_id: int) -> None:
+        for cid in sorted(c for c in self.pending if c <= checkpoint_id):
+            try:
+                self.committer.commit(self.pending[cid])
+            except Exception as e:
+                raise self.user_error(e, f"<commit of checkpoint {cid}>") from e
+            del self.pending[cid]
+
     def finish(self) -> None:
-        if self.writer is not None:
+        if self.writer is None:
+            return
+        try:
             self.writer.flush(True)
+            if self.committer is not None:
+                final = self.writer.prepare_commit()
+                if final:
+                    self.pending[_FINAL] = final
+                self.ctx.task.job.on_finished(self._commit_final)
+        except Exception as e:
+            raise self.user_error(e, "<end of input>") from e
+
+    def _commit_final(self) -> None:
+        self._commit_up_to(_FINAL)
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+            self.writer = None
+
+
+_FINAL = 2**62  # the end of input commits after every real checkpoint id

@@ -25,16 +25,23 @@ class SourceOperator(StreamOperator):
         self.records_emitted = 0
 
     def snapshot_operator_state(self, checkpoint_id: int):
-        return {"reader": self.reader.snapshot_state()} if self.reader is not None else None
+        return {"splits": self.reader.snapshot_state()} if self.reader is not None else None
 
     def restore_operator_state(self, own, all_states) -> None:
-        self._restored = own
+        # Splits are redistributed when the parallelism changed: subtask i takes every q-th split
+        # of the old subtasks' splits, in order (Flink re-assigns splits the same way).
+        if len(all_states) == self.ctx.parallelism:
+            self._restored_splits = (own or {}).get("splits", [])
+        else:
+            every = [sp for st in all_states if st for sp in st.get("splits", [])]
+            self._restored_splits = every[self.ctx.subtask_index::self.ctx.parallelism]
 
     def open(self) -> None:
-        self.reader = self.source.create_reader(self.ctx.subtask_index, self.ctx.parallelism)
-        restored = getattr(self, "_restored", None)
-        if restored is not None:
-            self.reader.restore_state(restored["reader"])
+        restored = getattr(self, "_restored_splits", None)
+        if restored is None:
+            self.reader = self.source.create_reader(self.ctx.subtask_index, self.ctx.parallelism)
+        else:
+            self.reader = self.source.restore_reader(self.ctx.subtask_index, self.ctx.parallelism, restored)
         self.tw = TimestampsAndWatermarks(self, self.strategy)
         self.tw.open(self.ctx.config.auto_watermark_interval)
 
