@@ -330,6 +330,7 @@ class DataStream:
         type_info = self.get_type()
         t = OneInputTransformation("Collect Sink", self._transformation,
                                    lambda _: sink_ops.CollectSinkOperator(results, type_info=type_info), None, None)
+        t.fixed_parallelism = 1  # as in Flink, the collect sink is a single subtask
         t.is_sink = True
         t.input_type = self.get_type()
         job = self._env._create_job(job_execution_name, extra=[t])
@@ -407,7 +408,9 @@ class KeyedStream(DataStream):
         return self._key_type
 
     def _keyed(self, name: str, factory: Any, payload: Any, output_type: Any) -> OneInputTransformation:
-        return self._one_input(name, factory, payload, output_type, keyed=True)
+        t = self._one_input(name, factory, payload, output_type, keyed=True)
+        t.key_type = self._key_type  # orders keys in BATCH mode
+        return t
 
     def map(self, func: Any, output_type: Any = None) -> DataStream:
         simple_ops.as_callable(func, "map", "map")
@@ -519,6 +522,8 @@ class ConnectedStreams:
         env = self.stream1._env
         t = TwoInputTransformation(name, self.stream1._transformation, self.stream2._transformation,
                                    factory, payload, output_type, keyed)
+        if keyed:
+            t.key_type = self.stream1.get_key_type()  # type: ignore[attr-defined]
         env._add(t)
         return DataStream(env, t)
 
@@ -597,13 +602,29 @@ class BroadcastConnectedStream:
 
 
 class _CollectBuffer:
-    """Results of the collect sink, waiting for the client's iterator."""
+    """Results of the collect sink, waiting for the client's iterator. With checkpointing,
+    results arrive per completed checkpoint (each published once, even if a restored sink offers
+    it again) and the tail when the job has finished."""
 
     def __init__(self) -> None:
         self.queue: deque = deque()
+        self.published: set[int] = set()
+        self.finals: dict[int, list] = {}
 
     def append_batch(self, values: list) -> None:
         self.queue.extend(values)
+
+    def publish(self, checkpoint_id: int, values: list) -> None:
+        if checkpoint_id not in self.published:
+            self.published.add(checkpoint_id)
+            self.queue.extend(values)
+
+    def stage_final(self, attempt: int, values: list) -> None:
+        self.finals.setdefault(attempt, []).extend(values)
+
+    def job_finished(self, attempt: int) -> None:
+        self.queue.extend(self.finals.pop(attempt, []))
+        self.finals.clear()
 
 
 class CloseableIterator:
@@ -628,7 +649,8 @@ class CloseableIterator:
                 self._started = True
                 self._job.start()
             if self._job.status != "FINISHED":
-                self._job.run(stop=lambda: bool(queue))
+                if self._job.run(stop=lambda: bool(queue)):
+                    self._results.job_finished(self._job.attempt)
             if not queue:
                 raise StopIteration
         return queue.popleft()
@@ -647,3 +669,69 @@ class CloseableIterator:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.close()
+
+
+# == windows and joins ==========================================================================
+# Kept in one block (owned by the windows/joins work) and attached to the classes below, so the
+# rest of this module can change independently. The builders live in windowed_stream.py and the
+# operators in runtime/operators/window.py and runtime/operators/join.py.
+def _window(self: KeyedStream, window_assigner: Any) -> Any:
+    """Group this keyed stream into windows: ``.window(TumblingEventTimeWindows.of(...))``."""
+    from flinklite.datastream.windowed_stream import WindowedStream
+
+    return WindowedStream(self, window_assigner)
+
+
+def _count_window(self: KeyedStream, size: int, slide: int | None = 0) -> Any:
+    """Count windows per key (PyFlink semantics): tumbling of ``size`` elements, or sliding by
+    ``slide``; each fires once, when it holds ``size`` elements (a trailing partial window never
+    fires)."""
+    from flinklite.datastream.windowed_stream import WindowedStream, count_window_assigner
+
+    return WindowedStream(self, count_window_assigner(size, slide))
+
+
+def _window_all(self: DataStream, window_assigner: Any) -> Any:
+    """Group the whole (non-keyed) stream into windows; the window operator runs at parallelism 1."""
+    from flinklite.datastream.windowed_stream import AllWindowedStream
+
+    return AllWindowedStream(self, window_assigner)
+
+
+def _count_window_all(self: DataStream, size: int, slide: int | None = 0) -> Any:
+    """Count windows over the whole stream (Java Flink's ``countWindowAll``; non-portable)."""
+    from flinklite.datastream.windowed_stream import AllWindowedStream, count_window_assigner
+
+    return AllWindowedStream(self, count_window_assigner(size, slide))
+
+
+def _join(self: DataStream, other: DataStream) -> Any:
+    """Window join (Java Flink API; non-portable): ``a.join(b).where(ka).equal_to(kb)
+    .window(assigner).apply(join_fn)``."""
+    from flinklite.datastream.windowed_stream import JoinedStreams
+
+    return JoinedStreams(self, other)
+
+
+def _co_group(self: DataStream, other: DataStream) -> Any:
+    """Window coGroup (Java Flink API; non-portable)."""
+    from flinklite.datastream.windowed_stream import CoGroupedStreams
+
+    return CoGroupedStreams(self, other)
+
+
+def _interval_join(self: KeyedStream, other: KeyedStream) -> Any:
+    """Interval join of two keyed streams (Java Flink API; non-portable):
+    ``a.key_by(..).interval_join(b.key_by(..)).between(lower, upper).process(ProcessJoinFunction)``."""
+    from flinklite.runtime.operators.join import IntervalJoin
+
+    return IntervalJoin(self, other)
+
+
+KeyedStream.window = _window  # type: ignore[attr-defined]
+KeyedStream.count_window = _count_window  # type: ignore[attr-defined]
+KeyedStream.interval_join = _interval_join  # type: ignore[attr-defined]
+DataStream.window_all = _window_all  # type: ignore[attr-defined]
+DataStream.count_window_all = _count_window_all  # type: ignore[attr-defined]
+DataStream.join = _join  # type: ignore[attr-defined]
+DataStream.co_group = _co_group  # type: ignore[attr-defined]

@@ -54,6 +54,15 @@ __all__ = [
     "SourceFunction",
     "TimerService",
     "TimeDomain",
+    "KeyedStateStore",
+    "WindowFunction",
+    "AllWindowFunction",
+    "ProcessWindowFunction",
+    "ProcessAllWindowFunction",
+    "JoinFunction",
+    "FlatJoinFunction",
+    "CoGroupFunction",
+    "ProcessJoinFunction",
 ]
 
 
@@ -326,3 +335,126 @@ class SinkFunction(Function):
 
 class SourceFunction(Function):
     """Legacy source interface; flinklite sources implement :mod:`flinklite.datastream.connectors`."""
+
+
+# -- window functions (added with the window API; see flinklite.datastream.window) ------------
+class KeyedStateStore(ABC):
+    """Keyed state scoped to something narrower or wider than one record (PyFlink's
+    ``KeyedStateStore``): a window's ``window_state()`` or the key's ``global_state()``."""
+
+    @abstractmethod
+    def get_state(self, state_descriptor: ValueStateDescriptor) -> ValueState: ...
+
+    @abstractmethod
+    def get_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
+
+    @abstractmethod
+    def get_map_state(self, state_descriptor: MapStateDescriptor) -> MapState: ...
+
+    @abstractmethod
+    def get_reducing_state(self, state_descriptor: ReducingStateDescriptor) -> ReducingState: ...
+
+    @abstractmethod
+    def get_aggregating_state(self, state_descriptor: AggregatingStateDescriptor) -> AggregatingState: ...
+
+
+class WindowFunction(Function):
+    """Evaluates a window of a keyed stream: ``apply(key, window, inputs)`` returns an iterable of
+    results (a list, or a generator using ``yield``)."""
+
+    @abstractmethod
+    def apply(self, key: Any, window: Any, inputs: Iterable) -> Iterable: ...
+
+
+class AllWindowFunction(Function):
+    """Evaluates a window of a non-keyed stream (``window_all``)."""
+
+    @abstractmethod
+    def apply(self, window: Any, inputs: Iterable) -> Iterable: ...
+
+
+class ProcessWindowFunction(Function):
+    """Evaluates a window with a context: window metadata, clocks, per-window and per-key state,
+    and side outputs (``yield tag, value``). ``clear(context)`` runs when the window is cleaned up
+    and should delete whatever the function kept in ``context.window_state()``."""
+
+    class Context(ABC):
+        @abstractmethod
+        def window(self) -> Any: ...
+
+        @abstractmethod
+        def current_processing_time(self) -> int: ...
+
+        @abstractmethod
+        def current_watermark(self) -> int: ...
+
+        @abstractmethod
+        def window_state(self) -> KeyedStateStore: ...
+
+        @abstractmethod
+        def global_state(self) -> KeyedStateStore: ...
+
+        def output(self, output_tag: Any, value: Any) -> None:
+            raise NotImplementedError
+
+    @abstractmethod
+    def process(self, key: Any, context: ProcessWindowFunction.Context, elements: Iterable) -> Iterable: ...
+
+    def clear(self, context: ProcessWindowFunction.Context) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+class ProcessAllWindowFunction(Function):
+    """:class:`ProcessWindowFunction` for ``window_all`` (no key)."""
+
+    Context = ProcessWindowFunction.Context
+
+    @abstractmethod
+    def process(self, context: ProcessWindowFunction.Context, elements: Iterable) -> Iterable: ...
+
+    def clear(self, context: ProcessWindowFunction.Context) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+# -- join functions (Java Flink's API; not in PyFlink, so programs using them are non-portable) --
+class JoinFunction(Function):
+    """``join(left, right) -> value`` for each pair of a window join (non-portable)."""
+
+    @abstractmethod
+    def join(self, first: Any, second: Any) -> Any: ...
+
+
+class FlatJoinFunction(Function):
+    """``join(left, right)`` yielding any number of values per pair (non-portable)."""
+
+    @abstractmethod
+    def join(self, first: Any, second: Any) -> Iterable: ...
+
+
+class CoGroupFunction(Function):
+    """``co_group(lefts, rights)`` once per key and window firing, yielding results (non-portable)."""
+
+    @abstractmethod
+    def co_group(self, first: Iterable, second: Iterable) -> Iterable: ...
+
+
+class ProcessJoinFunction(Function):
+    """Interval join: ``process_element(left, right, ctx)`` per matching pair, yielding results
+    (non-portable). ``ctx`` gives ``get_left_timestamp()``, ``get_right_timestamp()``,
+    ``get_timestamp()`` (the larger one) and ``output(tag, value)``."""
+
+    class Context(ABC):
+        @abstractmethod
+        def get_left_timestamp(self) -> int: ...
+
+        @abstractmethod
+        def get_right_timestamp(self) -> int: ...
+
+        @abstractmethod
+        def get_timestamp(self) -> int: ...
+
+        def output(self, output_tag: Any, value: Any) -> None:
+            raise NotImplementedError
+
+    @abstractmethod
+    def process_element(self, left: Any, right: Any, ctx: ProcessJoinFunction.Context) -> Iterable | None: ...

@@ -402,7 +402,7 @@ class HeapKeyedStateBackend:
         self.timer_services[service.name] = service
         for domain, ts, key, ns in self._restored_timers.pop(service.name, ()):
             queue = service.event_time_timers if domain == "et" else service.processing_time_timers
-            if queue.add(ts, key, ns, self.key_group_of(key)) and domain == "pt":
+            if queue.add(ts, key, ns) and domain == "pt":
                 service.schedule_restored_processing_time(ts)
 
     # -- snapshots ------------------------------------------------------------------------------

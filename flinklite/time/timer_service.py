@@ -6,11 +6,12 @@ operator's watermark reaches them, in ascending timestamp order, with the waterm
 (so ``on_timer`` sees ``current_watermark() == W``) and before the watermark is forwarded.
 Timers registered while firing that are already due fire in the same pass.
 
-Flink leaves the order of timers with the same timestamp undefined (heap order). flinklite breaks
-ties by ``(key group, registration order)`` so a run is reproducible and the order does not depend
-on Python's salted ``hash()``.
+Flink leaves the order of timers with the same timestamp undefined (heap order). flinklite fires
+ties in registration order: reproducible, independent of Python's salted ``hash()``, and what
+PyFlink's recorded output shows (two keys' windows ending together fire in the order the keys
+registered them). Restored timers keep their relative order.
 
-Storage: a binary heap of ``(ts, key_group, seq, key, namespace)`` plus a dict from
+Storage: a binary heap of ``(ts, seq, key, namespace)`` plus a dict from
 ``(ts, key, namespace)`` to ``seq``. Deleting removes the dict entry; the heap entry is skipped
 when it surfaces (lazy deletion), which keeps register/delete O(log n) without a sorted container.
 """
@@ -36,14 +37,14 @@ class TimerQueue:
         self._index: dict[tuple, int] = {}
         self._seq = 0
 
-    def add(self, ts: int, key: object, ns: object, key_group: int) -> bool:
+    def add(self, ts: int, key: object, ns: object) -> bool:
         """Add a timer; returns True if it is new."""
         ident = (ts, key, ns)
         if ident in self._index:
             return False
         self._seq += 1
         self._index[ident] = self._seq
-        heapq.heappush(self._heap, (ts, key_group, self._seq, key, ns))
+        heapq.heappush(self._heap, (ts, self._seq, key, ns))
         return True
 
     def remove(self, ts: int, key: object, ns: object) -> None:
@@ -52,7 +53,7 @@ class TimerQueue:
     def peek_ts(self) -> int | None:
         heap, index = self._heap, self._index
         while heap:
-            ts, _, seq, key, ns = heap[0]
+            ts, seq, key, ns = heap[0]
             if index.get((ts, key, ns)) == seq:
                 return ts
             heapq.heappop(heap)
@@ -65,7 +66,7 @@ class TimerQueue:
             ts = heap[0][0]
             if ts > limit:
                 return None
-            _, _, seq, key, ns = heapq.heappop(heap)
+            _, seq, key, ns = heapq.heappop(heap)
             ident = (ts, key, ns)
             if index.get(ident) == seq:
                 del index[ident]
@@ -78,7 +79,7 @@ class TimerQueue:
     def __iter__(self) -> Iterator[tuple]:
         """Live timers in firing order, as ``(ts, key, ns)``."""
         index = self._index
-        for ts, _, seq, key, ns in sorted(self._heap):
+        for ts, seq, key, ns in sorted(self._heap, key=lambda e: (e[0], e[1])):
             if index.get((ts, key, ns)) == seq:
                 yield ts, key, ns
 
@@ -97,7 +98,7 @@ class InternalTimerService:
     def __init__(
         self,
         name: str,
-        key_context,  # has set_current_key(key) and key_group_of(key)
+        key_context,  # has current_key / set_current_key(key); a backend also snapshots our timers
         pt_service: ProcessingTimeService,
         target,
         owner: object = None,
@@ -126,9 +127,7 @@ class InternalTimerService:
     def register_event_time_timer(self, ns: object, ts: int) -> None:
         if self.ignore_registrations:
             return
-        kc = self._key_context
-        key = kc.current_key
-        self.event_time_timers.add(ts, key, ns, kc.key_group_of(key))
+        self.event_time_timers.add(ts, self._key_context.current_key, ns)
 
     def delete_event_time_timer(self, ns: object, ts: int) -> None:
         self.event_time_timers.remove(ts, self._key_context.current_key, ns)
@@ -136,9 +135,7 @@ class InternalTimerService:
     def register_processing_time_timer(self, ns: object, ts: int) -> None:
         if self.ignore_registrations:
             return
-        kc = self._key_context
-        key = kc.current_key
-        if self.processing_time_timers.add(ts, key, ns, kc.key_group_of(key)) and not self.batch_mode:
+        if self.processing_time_timers.add(ts, self._key_context.current_key, ns) and not self.batch_mode:
             self._schedule_processing_time(ts)
 
     def delete_processing_time_timer(self, ns: object, ts: int) -> None:

@@ -7,7 +7,8 @@
   return a whole record, keeping the earlier one on ties (strict comparison).
 * The position is an index, or a field name for Rows; on a plain value (not a tuple/list/Row) only
   position 0 (the value itself) is allowed.
-* Tuples are rebuilt (immutable); lists and Rows are updated in place, as PyFlink does.
+* Tuples are rebuilt; lists and Rows are copied, then updated (PyFlink updates them in place,
+  but the records it already emitted were serialized copies, so the observable result is the same).
 
 A position that is neither an int nor a str fails when the program is built; anything else
 (a wrong field, a non-numeric sum) fails on the first reduce of a key, with PyFlink's message.
@@ -15,6 +16,7 @@ A position that is neither an int nor a str fails when the program is built; any
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flinklite.errors import InvalidProgramException
@@ -60,12 +62,15 @@ class AccumulateReduceFunction:
             new = b if b < a else a
         else:
             new = b if b > a else a
-        if isinstance(v1, tuple) and not hasattr(v1, "_fields"):
+        if isinstance(v1, tuple):
             fields = list(v1)
             fields[pos] = new  # type: ignore[index]
             return tuple(fields)
-        v1[pos] = new
-        return v1
+        # PyFlink updates lists and Rows in place, but its emitted records were serialized copies;
+        # here the previous result may still be referenced downstream, so update a copy.
+        out = copy.copy(v1)
+        out[pos] = new
+        return out
 
 
 def _summable(t: Any) -> bool:

@@ -1,0 +1,202 @@
+"""``Table`` (PyFlink's ``pyflink.table.Table``) and the logical plan nodes behind it.
+
+A Table wraps a logical plan node; nothing runs until the table is converted back
+(``to_data_stream``), which compiles the plan to DataStream operators. Today the only node is
+:class:`DataStreamScan` (a DataStream read through a :class:`~flinklite.table.schema.Schema`);
+the SQL engine adds projection, filter, aggregation, joins and windows as further nodes, each
+compiled by its own ``to_stream``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from flinklite.common.types import _create_row
+from flinklite.common.watermark_strategy import TimestampAssigner, WatermarkGenerator
+from flinklite.table.expressions import compile_expression
+from flinklite.table.schema import Schema
+from flinklite.time.watermark import MIN_TIMESTAMP
+
+__all__ = ["Table", "PlanNode", "DataStreamScan"]
+
+
+class PlanNode:
+    """A logical plan node: output column names, and how to compile to a DataStream of Rows whose
+    record timestamps are the rowtime (if the node has one)."""
+
+    def column_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def to_stream(self, t_env: Any) -> Any:
+        raise NotImplementedError
+
+
+def _to_datetime(ms: int) -> datetime.datetime:
+    # TIMESTAMP_LTZ values reach Python as naive local date-times, as in PyFlink
+    return datetime.datetime.fromtimestamp(ms // 1000).replace(microsecond=(ms % 1000) * 1000)
+
+
+class _Project:
+    """Input record -> output value list (physical columns by name, then computed columns)."""
+
+    def __init__(self, schema: Schema, input_names: list[str] | None) -> None:
+        names = schema.column_names()
+        physical = [c for c in schema.columns if c[1] == "physical"]
+        self.names = names
+        self.input_names = input_names
+        self.physical_idx: list[int] = []
+        for i, (name, _, _) in enumerate(physical):
+            if input_names and name in input_names:
+                self.physical_idx.append(input_names.index(name))
+            else:
+                self.physical_idx.append(i)
+        self.computed: list[tuple[int, Any, bool]] = []
+        self.ms_columns: set[int] = set()
+        seen = [c[0] for c in physical]
+        for pos, (name, kind, spec) in enumerate(schema.columns):
+            if kind == "computed":
+                fn = compile_expression(spec, names)
+                self.computed.append((pos, fn, spec.strip().upper().startswith("TO_TIMESTAMP")))
+                seen.append(name)
+        self.kinds = [c[1] for c in schema.columns]
+
+    def values(self, record: Any) -> list:
+        if hasattr(record, "_values"):
+            src = record._values
+            fields = record._fields
+            if fields and self.input_names is None:
+                src = [record[n] if n in fields else None for n in self.names if True][: len(self.physical_idx)]
+                vals = list(src)
+            else:
+                vals = [src[i] for i in self.physical_idx]
+        elif isinstance(record, (tuple, list)):
+            vals = [record[i] for i in self.physical_idx]
+        else:
+            vals = [record]
+        out: list = vals + [None] * (len(self.names) - len(vals))
+        # place physical values at their declared positions
+        phys_pos = [i for i, k in enumerate(self.kinds) if k == "physical"]
+        out = [None] * len(self.names)
+        for p, v in zip(phys_pos, vals):
+            out[p] = v
+        for pos, fn, _ in self.computed:
+            out[pos] = fn(out)
+        return out
+
+
+class DataStreamScan(PlanNode):
+    """A DataStream read as a table through a Schema (``from_data_stream``)."""
+
+    def __init__(self, stream: Any, schema: Schema | None) -> None:
+        self.stream = stream
+        if schema is None:
+            schema = _derive_schema(stream)
+        self.schema = schema
+        out_type = stream.get_type()
+        input_names = out_type.get_field_names() if hasattr(out_type, "get_field_names") else None
+        self.project = _Project(schema, input_names)
+
+    def column_names(self) -> list[str]:
+        return self.schema.column_names()
+
+    def rowtime_index(self) -> int | None:
+        if self.schema.watermark_spec is None:
+            return None
+        return self.column_names().index(self.schema.watermark_spec[0])
+
+    def to_stream(self, t_env: Any) -> Any:
+        from flinklite.common.watermark_strategy import WatermarkStrategy
+
+        names = self.column_names()
+        project = self.project
+        rt = self.rowtime_index()
+        ts_cols = {pos for pos, _, is_ts in project.computed if is_ts}
+
+        def to_internal(record: Any) -> list:
+            return project.values(record)
+
+        internal = self.stream.map(to_internal)
+        if rt is not None:
+            wm_fn = compile_expression(self.schema.watermark_spec[1], names)
+            interval = t_env._env.get_config().get_auto_watermark_interval()
+            strategy = WatermarkStrategy.for_generator(
+                _GeneratorSupplier(wm_fn, interval == 0)
+            ).with_timestamp_assigner(_RowtimeAssigner(rt))
+            internal = internal.assign_timestamps_and_watermarks(strategy)
+
+        def to_row(vals: list) -> Any:
+            out = [(_to_datetime(v) if i in ts_cols and v is not None else v) for i, v in enumerate(vals)]
+            return _create_row(list(names), out)
+
+        return internal.map(to_row)
+
+
+def _derive_schema(stream: Any) -> Schema:
+    t = stream.get_type()
+    names = t.get_field_names() if hasattr(t, "get_field_names") else ["f0"]
+    b = Schema.new_builder()
+    for n in names:
+        b.column(n, "STRING")
+    return b.build()
+
+
+class _RowtimeAssigner(TimestampAssigner):
+    def __init__(self, idx: int) -> None:
+        self.idx = idx
+
+    def extract_timestamp(self, value: list, record_timestamp: int) -> int:
+        v = value[self.idx]
+        return MIN_TIMESTAMP if v is None else v
+
+
+class _GeneratorSupplier:
+    def __init__(self, wm_fn: Any, punctuated: bool) -> None:
+        self.wm_fn = wm_fn
+        self.punctuated = punctuated
+
+    def __call__(self) -> Any:
+        return _TableWatermarkGenerator(self.wm_fn, self.punctuated)
+
+
+class _TableWatermarkGenerator(WatermarkGenerator):
+    """The Table runtime's watermark assigner: the watermark is the largest value of the
+    watermark expression seen so far (no ``- 1``, unlike DataStream's bounded out-of-orderness).
+    With ``pipeline.auto-watermark-interval`` = 0 it is emitted right after each record that
+    advances it; otherwise periodically."""
+
+    def __init__(self, wm_fn: Any, punctuated: bool) -> None:
+        self.wm_fn = wm_fn
+        self.punctuated = punctuated
+        self.current = MIN_TIMESTAMP
+
+    def on_event(self, event: Any, event_timestamp: int, output: Any) -> None:
+        v = self.wm_fn(event)
+        if v is not None and v > self.current:
+            self.current = v
+            if self.punctuated:
+                output.emit_watermark(v)
+
+    def on_periodic_emit(self, output: Any) -> None:
+        if self.current > MIN_TIMESTAMP:
+            output.emit_watermark(self.current)
+
+
+class Table:
+    """A table: a logical plan plus the environment it belongs to."""
+
+    def __init__(self, node: PlanNode, t_env: Any) -> None:
+        self._node = node
+        self._t_env = t_env
+
+    def get_schema(self) -> Any:
+        return getattr(self._node, "schema", None)
+
+    def print_schema(self) -> None:
+        print(self.get_schema())
+
+    def get_column_names(self) -> list[str]:
+        return self._node.column_names()
+
+    def __repr__(self) -> str:
+        return f"Table({self._node.column_names()})"
