@@ -39,6 +39,7 @@ class CompletedCheckpoint:
     # operator id -> list (per old subtask) of {"keyed": {kg: bytes}, "operator": bytes}
     operator_states: dict[str, list] = field(default_factory=dict)
     parallelism: dict[str, int] = field(default_factory=dict)
+    location: str | None = None  # the chk-<n> directory, when stored on disk
 
     def keyed_state_for(self, operator_id: str) -> dict[int, bytes]:
         merged: dict[int, bytes] = {}
@@ -129,6 +130,9 @@ class CheckpointCoordinator:
                 lst = cp.operator_states.setdefault(op_id, [None] * task.parallelism)
                 lst[task.subtask_index] = snap
                 cp.parallelism[op_id] = task.parallelism
+        storage = getattr(self.job, "storage", None)
+        if storage is not None:
+            cp.location = storage.store(cp, self.job.operator_descriptions())
         self.completed.append(cp)
         del self.completed[: -self.settings.num_retained]
         self.last_completion_ms = self.job.pt_service.now()

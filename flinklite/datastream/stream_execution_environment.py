@@ -251,7 +251,24 @@ class StreamExecutionEnvironment:
         from flinklite.checkpoint.restart import restart_strategy_from_config
 
         restart = restart_strategy_from_config(self._configuration.to_dict(), checkpointing is not None)
+        def first(*keys: str) -> str | None:
+            for k in keys:
+                v = get(k, None)
+                if v is not None:
+                    return v
+            return None
+
+        retention = (first("execution.checkpointing.externalized-checkpoint-retention",
+                           "execution.checkpointing.externalized-checkpoint-retention")
+                     or "NO_EXTERNALIZED_CHECKPOINTS").strip().upper()
         return ExecutionSettings(
+            checkpoint_dir=first("execution.checkpointing.dir", "state.checkpoints.dir"),
+            savepoint_dir=first("execution.checkpointing.savepoint-dir", "state.savepoints.dir"),
+            restore_path=first("execution.state-recovery.path", "execution.savepoint.path"),
+            ignore_unclaimed_state=parse_bool(first("execution.state-recovery.ignore-unclaimed-state",
+                                                    "execution.savepoint.ignore-unclaimed-state") or "false"),
+            checkpoint_retention=retention,
+            allow_pickle=parse_bool(get("flinklite.state.allow-pickle", "false") or "false"),
             checkpointing=checkpointing,
             restart_strategy=restart,
             parallelism=self._parallelism,

@@ -8,6 +8,7 @@ operator, its uid, the subtask and the record, with the user's exception as ``__
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -81,6 +82,14 @@ class LocalJob:
         from flinklite.checkpoint.restart import NoRestart
 
         self.restart_strategy = settings.restart_strategy or NoRestart()
+        self.recovery_log: list[str] = []
+        self.restored_from: str | None = None
+        self.storage = None
+        if self.coordinator is not None and settings.checkpoint_dir:
+            from flinklite.checkpoint.storage import FileSystemCheckpointStorage
+
+            self.storage = FileSystemCheckpointStorage(settings.checkpoint_dir, job_id,
+                                                       settings.checkpointing.num_retained, settings.savepoint_dir)
         self._finish_hooks: list = []  # run once when the job has finished (final commits)
 
     def on_finished(self, hook) -> None:
@@ -142,7 +151,82 @@ class LocalJob:
     def start(self) -> None:
         self.start_ms = int(time.time() * 1000)
         self.status = "RUNNING"
-        self._launch(None)
+        initial = None
+        if self.settings.restore_path:
+            initial = self._load_initial(self.settings.restore_path)
+        self._launch(initial)
+
+    # -- checkpoint storage and restore -------------------------------------------------------
+    def operator_descriptions(self) -> dict[str, dict]:
+        return {n.operator_id: {"uid": n.uid, "name": n.name, "max_parallelism": n.max_parallelism}
+                for n in self.graph.nodes}
+
+    def _load_initial(self, path: str):
+        """The checkpoint or savepoint to start from: ``path`` itself, or the newest complete one
+        below it (corrupted or partial checkpoints are reported and skipped)."""
+        from flinklite.checkpoint.storage import find_latest_valid
+
+        found = find_latest_valid(path, report=self.report)
+        if found is None:
+            raise InvalidProgramException(
+                f"no complete checkpoint or savepoint found at {path} (execution.state-recovery.path); "
+                "point it at a chk-<n> or savepoint directory that has a _metadata file."
+            )
+        cp, manifest, directory = found
+        self.restored_from = directory
+        self._match_operators(cp, manifest)
+        if self.coordinator is not None:
+            self.coordinator.next_id = max(self.coordinator.next_id, cp.checkpoint_id + 1)
+            self.coordinator.completed.append(cp)
+        return cp
+
+    def _match_operators(self, cp, manifest: dict) -> None:
+        nodes = {n.operator_id: n for n in self.graph.nodes}
+        for op_id, info in manifest["operators"].items():
+            if not any(s for s in cp.operator_states.get(op_id, [])):
+                continue
+            node = nodes.get(op_id)
+            label = f"uid '{info.get('uid')}'" if info.get("uid") else f"'{info.get('name')}' (id {op_id})"
+            if node is None:
+                if self.settings.ignore_unclaimed_state:
+                    self.report(f"ignoring state of operator {label}: no operator of this job claims it")
+                    continue
+                raise InvalidProgramException(
+                    f"the checkpoint has state for operator {label} that no operator of this job claims. "
+                    "Give operators stable uids (uid(...)) so state finds them after the program changes, "
+                    "or set execution.state-recovery.ignore-unclaimed-state: true to drop that state."
+                )
+            stored_max = info.get("max_parallelism")
+            if stored_max and stored_max != node.max_parallelism and cp.keyed_state_for(op_id):
+                if getattr(node, "explicit_max_parallelism", False):
+                    raise InvalidProgramException(
+                        f"operator {label}: the checkpoint was taken with max parallelism {stored_max} "
+                        f"but the job sets {node.max_parallelism}; the max parallelism (number of key "
+                        "groups) cannot change once a job has keyed state."
+                    )
+                node.max_parallelism = stored_max  # not set explicitly: Flink takes the stored one
+                for e in node.in_edges:
+                    if hasattr(e.partitioner, "max_parallelism"):
+                        e.partitioner.max_parallelism = stored_max
+
+    def report(self, message: str) -> None:
+        """Recovery notes (skipped checkpoints, dropped state), kept and logged."""
+        self.recovery_log.append(message)
+        logging.getLogger("flinklite.checkpoint").warning(message)
+
+    def _on_terminated(self) -> None:
+        """Checkpoint retention (execution.checkpointing.externalized-checkpoint-retention), as in
+        Flink: NO_EXTERNALIZED_CHECKPOINTS deletes them when the job ends in any way;
+        DELETE_ON_CANCELLATION keeps them only after a failure; RETAIN_ON_CANCELLATION keeps them.
+        A killed process runs no code, so its checkpoints always stay."""
+        if self.storage is None:
+            return
+        mode = self.settings.checkpoint_retention
+        if mode == "RETAIN_ON_CANCELLATION":
+            return
+        if mode == "DELETE_ON_CANCELLATION" and self.status == "FAILED":
+            return
+        self.storage.discard_all()
 
     def _launch(self, restore) -> None:
         while True:
@@ -202,6 +286,7 @@ class LocalJob:
             except BaseException as e:
                 self._fail(e, None)
             self.status = "FINISHED"
+            self._on_terminated()
         return done
 
     def run_to_completion(self) -> JobExecutionResult:
@@ -212,6 +297,9 @@ class LocalJob:
         if self.status == "RUNNING":
             self.status = "CANCELED"
             self._dispose_all()
+            if self.coordinator is not None:
+                self.coordinator.stop()
+            self._on_terminated()
 
     def _dispose_all(self) -> None:
         self.pt_service.clear()
@@ -223,6 +311,7 @@ class LocalJob:
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()
+        self._on_terminated()
         if isinstance(exc, KeyboardInterrupt):
             raise exc
         err = self.describe_failure(exc, task)

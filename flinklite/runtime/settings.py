@@ -40,6 +40,12 @@ class ExecutionSettings:
     restart_strategy: Any = None  # flinklite.checkpoint.restart.RestartStrategy
     checkpointing: Any = None  # flinklite.checkpoint.coordinator.CheckpointSettings, None = off
     raw: dict = field(default_factory=dict)
+    allow_pickle: bool = False  # flinklite.state.allow-pickle
+    checkpoint_dir: str | None = None  # state.checkpoints.dir / execution.checkpointing.dir
+    savepoint_dir: str | None = None  # state.savepoints.dir / execution.checkpointing.savepoint-dir
+    restore_path: str | None = None  # execution.savepoint.path / execution.state-recovery.path
+    ignore_unclaimed_state: bool = False
+    checkpoint_retention: str = "NO_EXTERNALIZED_CHECKPOINTS"
     fault_plan: Any = None  # flinklite.testing fault injection: instruments tasks at deployment
 
     def is_batch(self, transformations: list) -> bool:

@@ -130,6 +130,7 @@ class StreamTask:
                 kg_range = compute_key_group_range_for_operator_index(
                     node.max_parallelism, node.parallelism, self.subtask_index)
                 backend = HeapKeyedStateBackend(node.max_parallelism, kg_range, node.name)
+                backend.allow_pickle = settings.allow_pickle
             ctx = OperatorContext(
                 task_name=self.vertex.name,
                 subtask_index=self.subtask_index,

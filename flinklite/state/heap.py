@@ -10,7 +10,6 @@ computed when state is snapshotted, which is where Flink needs them.
 from __future__ import annotations
 
 import copy
-import pickle
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,6 +24,7 @@ from flinklite.datastream.state import (
     ValueState,
     ValueStateDescriptor,
 )
+from flinklite.checkpoint.serialization import decode, encode
 from flinklite.errors import IllegalStateException, InvalidProgramException
 from flinklite.state.key_groups import KeyGroupRange, assign_to_key_group
 
@@ -354,6 +354,7 @@ class HeapKeyedStateBackend:
         self._states: dict[str, _HeapState] = {}
         self._kg_cache: dict[type, dict[Any, int]] = {}
         self.timer_services: dict[str, Any] = {}
+        self.allow_pickle = False  # flinklite.state.allow-pickle: pickle state msgpack cannot encode
         # restored but not yet claimed: state entries by state name, timers by service name
         self._restored_entries: dict[str, list] = {}
         self._restored_timers: dict[str, list] = {}
@@ -407,29 +408,46 @@ class HeapKeyedStateBackend:
 
     # -- snapshots ------------------------------------------------------------------------------
     def snapshot(self) -> dict[int, bytes]:
-        """State and timers grouped by key group, each group pickled (a consistent copy)."""
-        groups: dict[int, tuple[list, list]] = {}
+        """State and timers grouped by key group, each group encoded (msgpack: a consistent copy
+        taken at the barrier). A key group can be restored on its own, on any subtask."""
+        groups: dict[int, tuple[dict, list]] = {}
         for name, st in self._states.items():
             for ns, key, value in st.entries():
-                groups.setdefault(self.key_group_of(key), ([], []))[0].append((name, ns, key, value))
+                groups.setdefault(self.key_group_of(key), ({}, []))[0].setdefault(name, []).append((ns, key, value))
         for name, entries in self._restored_entries.items():  # restored, not yet claimed by open()
             for ns, key, value in entries:
-                groups.setdefault(self.key_group_of(key), ([], []))[0].append((name, ns, key, value))
+                groups.setdefault(self.key_group_of(key), ({}, []))[0].setdefault(name, []).append((ns, key, value))
         for svc_name, svc in self.timer_services.items():
             for domain, queue in (("et", svc.event_time_timers), ("pt", svc.processing_time_timers)):
                 for ts, key, ns in queue:
-                    groups.setdefault(self.key_group_of(key), ([], []))[1].append((svc_name, domain, ts, key, ns))
-        return {kg: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL) for kg, payload in groups.items()}
+                    groups.setdefault(self.key_group_of(key), ({}, []))[1].append((svc_name, domain, ts, key, ns))
+        out = {}
+        for kg, (states, timers) in groups.items():
+            encoded = {name: encode(entries, self._may_pickle(name), self._what(name))
+                       for name, entries in states.items()}
+            out[kg] = encode([encoded, encode(timers, self.allow_pickle, f"timers of '{self.operator_name}'")])
+        return out
+
+    def _may_pickle(self, state_name: str) -> bool:
+        if self.allow_pickle:
+            return True
+        st = self._states.get(state_name)
+        type_info = getattr(st.descriptor, "type_info", None) if st is not None else None
+        return type(type_info).__name__ == "PickledBytesTypeInfo"
+
+    def _what(self, state_name: str) -> str:
+        return f"state '{state_name}' of operator '{self.operator_name}'"
 
     def restore(self, key_groups: dict[int, bytes]) -> None:
         """Take back the key groups of this backend's range (from any number of old subtasks)."""
         for kg, blob in key_groups.items():
-            if kg not in self.key_group_range:
+            if int(kg) not in self.key_group_range:
                 continue
-            entries, timers = pickle.loads(blob)
-            for name, ns, key, value in entries:
-                self._restored_entries.setdefault(name, []).append((ns, key, value))
-            for svc_name, domain, ts, key, ns in timers:
+            encoded, timers = decode(blob)
+            for name, entries in encoded.items():
+                for ns, key, value in decode(entries):
+                    self._restored_entries.setdefault(name, []).append((ns, key, value))
+            for svc_name, domain, ts, key, ns in decode(timers):
                 self._restored_timers.setdefault(svc_name, []).append((domain, ts, key, ns))
 
     @property

@@ -17,10 +17,10 @@ the traceback, so error reporting costs nothing until something fails.
 
 from __future__ import annotations
 
-import pickle
 import types
 from typing import Any
 
+from flinklite.checkpoint.serialization import decode, encode
 from flinklite.errors import IllegalStateException, InvalidProgramException
 from flinklite.time.watermark import MIN_TIMESTAMP
 
@@ -227,7 +227,8 @@ class StreamOperator:
             snap["keyed"] = self.keyed_backend.snapshot()
         op_state = self.snapshot_operator_state(checkpoint_id)
         if op_state is not None:
-            snap["operator"] = pickle.dumps(op_state, protocol=pickle.HIGHEST_PROTOCOL)
+            allow = self.pickle_operator_state or self.ctx.config.allow_pickle
+            snap["operator"] = encode(op_state, allow, f"operator state of {self.describe()}")
         return snap
 
     def initialize_state(self, keyed: dict[int, bytes] | None, operator_states: list | None) -> None:
@@ -238,8 +239,11 @@ class StreamOperator:
         if operator_states:
             idx = self.ctx.subtask_index
             own = operator_states[idx] if idx < len(operator_states) else operator_states[idx % len(operator_states)]
-            states = [pickle.loads(s) if s is not None else None for s in operator_states]
-            self.restore_operator_state(pickle.loads(own) if own is not None else None, states)
+            states = [decode(s) if s is not None else None for s in operator_states]
+            self.restore_operator_state(decode(own) if own is not None else None, states)
+
+    #: operator state may be pickled when msgpack cannot encode it (e.g. buffered user records)
+    pickle_operator_state = False
 
     def snapshot_operator_state(self, checkpoint_id: int) -> Any:
         """Non-keyed state of this subtask (source positions, broadcast state, ...)."""

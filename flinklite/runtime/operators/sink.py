@@ -24,6 +24,8 @@ class CollectSinkOperator(StreamOperator):
     duplicated after a failure; the rest is handed over when the job finishes.
     """
 
+    pickle_operator_state = True  # held-back results are the user's own records, for this process
+
     def __init__(self, results: Any, name: str = "Collect Sink", uid: str | None = None,
                  type_info: Any = None) -> None:
         super().__init__(name, uid)
