@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from itertools import compress
 from typing import Any
 
 from flinklite.errors import KeySelectionError
@@ -193,8 +194,7 @@ class KeyGroupStreamPartitioner(StreamPartitioner):
         n = self.num_channels
         if n == 1:
             try:
-                # keys must be hashable for keyed state; check once per batch, cheaply
-                set(keys)
+                set(keys)  # keys must be hashable (state is kept in dicts): same error at any parallelism
             except TypeError:
                 for k in keys:
                     if getattr(k, "__hash__", None) is None:
@@ -202,13 +202,18 @@ class KeyGroupStreamPartitioner(StreamPartitioner):
             writer.append(0, values, timestamps, keys)
             return
         channel_of = self.channel_of
-        append_one = writer.append_one
-        if timestamps is None:
-            for v, k in zip(values, keys):
-                append_one(channel_of(k), v, None, k)
-        else:
-            for v, t, k in zip(values, timestamps, keys):
-                append_one(channel_of(k), v, t, k)
+        if n > 8:  # many channels: one pass, record by record
+            append_one = writer.append_one
+            for i, k in enumerate(keys):
+                append_one(channel_of(k), values[i], None if timestamps is None else timestamps[i], k)
+            return
+        channels = [channel_of(k) for k in keys]
+        # split the batch per channel with C-level compress instead of appending record by record
+        for c in set(channels):
+            mask = [ch == c for ch in channels]
+            writer.append(c, list(compress(values, mask)),
+                          None if timestamps is None else list(compress(timestamps, mask)),
+                          list(compress(keys, mask)))
 
 
 class UserKeySelectorError(Exception):

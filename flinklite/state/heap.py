@@ -13,6 +13,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
+from flinklite.checkpoint.serialization import decode, encode
 from flinklite.datastream.state import (
     AggregatingState,
     AggregatingStateDescriptor,
@@ -24,7 +25,6 @@ from flinklite.datastream.state import (
     ValueState,
     ValueStateDescriptor,
 )
-from flinklite.checkpoint.serialization import decode, encode
 from flinklite.errors import IllegalStateException, InvalidProgramException
 from flinklite.state.key_groups import KeyGroupRange, assign_to_key_group
 

@@ -125,22 +125,27 @@ class SinkFunctionOperator(StreamOperator):
 
     def open(self) -> None:
         self.context = _SinkContext(self)
-        invoke = getattr(self.fn, "invoke", None)
-        if invoke is not None:
-            self._call = lambda v, ctx: invoke(v, ctx)
-        else:
-            fn = self.fn
-            self._call = lambda v, ctx: fn(v)
+        self._invoke = getattr(self.fn, "invoke", None)
         self.open_function(self.fn, StreamingRuntimeContext(self))
 
     def process_batch(self, values, timestamps, keys):
-        call = self._call
-        ctx = self.context
+        invoke = self._invoke
         record = None
         try:
-            for i, record in enumerate(values):
-                ctx.ts = MIN_TIMESTAMP if timestamps is None else timestamps[i]
-                call(record, ctx)
+            if invoke is None:  # a plain callable: no context to keep current
+                fn = self.fn
+                for record in values:
+                    fn(record)
+                return
+            ctx = self.context
+            if timestamps is None:
+                ctx.ts = MIN_TIMESTAMP
+                for record in values:
+                    invoke(record, ctx)
+            else:
+                for record, ts in zip(values, timestamps):
+                    ctx.ts = ts
+                    invoke(record, ctx)
         except Exception as e:
             raise self.user_error(e, record) from e
 
