@@ -23,7 +23,7 @@ __all__ = ["CheckpointCoordinator", "CompletedCheckpoint", "CheckpointSettings"]
 
 @dataclass
 class CheckpointSettings:
-    interval_ms: int
+    interval_ms: int | None  # None: no periodic checkpoints (savepoints still work)
     exactly_once: bool = True
     timeout_ms: int = 600_000
     min_pause_ms: int = 0
@@ -56,11 +56,12 @@ class CompletedCheckpoint:
 
 
 class _Pending:
-    def __init__(self, checkpoint_id: int, timestamp: int, expected: set) -> None:
+    def __init__(self, checkpoint_id: int, timestamp: int, expected: set, savepoint: Any = None) -> None:
         self.checkpoint_id = checkpoint_id
         self.timestamp = timestamp
         self.expected = expected
         self.acks: dict[Any, dict] = {}
+        self.savepoint = savepoint  # (target_dir, stop, drain, on_done) for savepoints
 
 
 class CheckpointCoordinator:
@@ -81,7 +82,8 @@ class CheckpointCoordinator:
 
     # -- triggering ---------------------------------------------------------------------------
     def start(self) -> None:
-        self._schedule(self.job.pt_service.now() + self.settings.interval_ms)
+        if self.settings.interval_ms is not None:
+            self._schedule(self.job.pt_service.now() + self.settings.interval_ms)
 
     def stop(self) -> None:
         if self._timer is not None:
@@ -113,6 +115,28 @@ class CheckpointCoordinator:
             t.trigger_checkpoint(cid, now)
         return cid
 
+    def trigger_savepoint(self, target_dir: str | None, stop: bool, drain: bool, on_done: Any) -> None:
+        """A savepoint: forced (it subsumes a pending checkpoint), written in the savepoint format,
+        never a recovery point for automatic failover. A plain savepoint sends no
+        ``notify_checkpoint_complete``; stop-with-savepoint does, then stops the job."""
+        from flinklite.errors import IllegalStateException
+
+        sources = [t for t in self.job.tasks if t.is_source]
+        if not sources or any(t.status != "RUNNING" for t in sources):
+            raise IllegalStateException(
+                "cannot take a savepoint: some sources have already finished (a savepoint needs every "
+                "source to inject its barrier)"
+            )
+        if self.pending is not None:
+            self.abort("subsumed by a savepoint")
+        now = self.job.pt_service.now()
+        cid = self.next_id
+        self.next_id += 1
+        self.pending = _Pending(cid, now, {t for t in self.job.tasks if t.status == "RUNNING"},
+                                savepoint=(target_dir, stop, drain, on_done))
+        for t in sources:
+            t.trigger_checkpoint(cid, now)
+
     # -- acks ---------------------------------------------------------------------------------
     def acknowledge(self, task: Any, checkpoint_id: int, states: dict) -> None:
         p = self.pending
@@ -130,6 +154,9 @@ class CheckpointCoordinator:
                 lst = cp.operator_states.setdefault(op_id, [None] * task.parallelism)
                 lst[task.subtask_index] = snap
                 cp.parallelism[op_id] = task.parallelism
+        if p.savepoint is not None:
+            self._complete_savepoint(p, cp)
+            return
         storage = getattr(self.job, "storage", None)
         if storage is not None:
             cp.location = storage.store(cp, self.job.operator_descriptions())
@@ -141,6 +168,24 @@ class CheckpointCoordinator:
         for task in list(p.expected):
             if task.status in ("RUNNING", "FINISHED"):
                 task.notify_checkpoint_complete(p.checkpoint_id)
+
+    def _complete_savepoint(self, p: _Pending, cp: CompletedCheckpoint) -> None:
+        from flinklite.checkpoint.storage import FileSystemCheckpointStorage
+
+        target, stop, drain, on_done = p.savepoint
+        storage = getattr(self.job, "storage", None) or FileSystemCheckpointStorage(
+            self.job.settings.checkpoint_dir or "", self.job.job_id, 1, self.job.settings.savepoint_dir)
+        try:
+            cp.location = storage.store_savepoint(cp, self.job.operator_descriptions(), target)
+        except BaseException as e:  # noqa: BLE001 - reported to whoever asked for the savepoint
+            on_done(None, e)
+            return
+        if stop:
+            for task in list(p.expected):
+                if task.status in ("RUNNING", "FINISHED"):
+                    task.notify_checkpoint_complete(p.checkpoint_id)
+            self.job.stop_after_savepoint(drain)
+        on_done(cp.location, None)
 
     def task_finished(self, task: Any) -> None:
         p = self.pending
@@ -157,6 +202,10 @@ class CheckpointCoordinator:
         if p is None:
             return
         self.pending = None
+        if p.savepoint is not None:
+            from flinklite.errors import FlinkliteError
+
+            p.savepoint[3](None, FlinkliteError(f"savepoint {p.checkpoint_id} failed: {reason}"))
         self.stats["aborted"] += 1
         self.failed_in_a_row += 1
         for task in p.expected:

@@ -1,10 +1,16 @@
 """``JobClient`` (PyFlink's ``pyflink.common.job_client``): a handle on a job started with
-``env.execute_async()``. The job runs on a background thread of this process; the handle can
-query its status, wait for its result, or cancel it.
+``env.execute_async()``.
+
+The job runs on a background thread of this process. Requests (savepoints, cancel) are put in a
+queue that the job's thread takes between scheduler steps, like mails in Flink's task mailbox,
+so they never race with record processing. Every method returns a ``concurrent.futures.Future``
+(PyFlink returns its own ``CompletableFuture`` with the same ``result()`` / ``done()`` /
+``exception()`` methods).
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from concurrent.futures import Future
 from typing import Any
@@ -22,11 +28,17 @@ _STATUS = {
 }
 
 
+def _done(value: Any) -> Future:
+    f: Future = Future()
+    f.set_result(value)
+    return f
+
+
 class JobClient:
     def __init__(self, job: Any) -> None:
         self._job = job
         self._result: Future = Future()
-        self._cancel = threading.Event()
+        self._requests: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -36,35 +48,88 @@ class JobClient:
         client._thread.start()
         return client
 
+    # -- the job's thread ---------------------------------------------------------------------
     def _run(self) -> None:
-        try:
-            self._job.start()
-            while not self._job.run(stop=self._cancel.is_set, max_steps=1000):
-                if self._cancel.is_set():
-                    self._job.cancel()
-                    from flinklite.errors import JobCancellationException
+        from flinklite.errors import JobCancellationException
 
-                    self._result.set_exception(JobCancellationException(f"job {self._job.job_id} was cancelled"))
+        job = self._job
+        try:
+            job.start()
+            while True:
+                if self._serve_requests():
+                    job.cancel()
+                    self._result.set_exception(JobCancellationException(f"job {job.job_id} was cancelled"))
                     return
-            self._result.set_result(self._job.run_to_completion())
+                if job.run(stop=lambda: not self._requests.empty(), max_steps=1000):
+                    break
+            self._serve_requests()
+            self._result.set_result(job.run_to_completion())
         except BaseException as e:  # noqa: BLE001 - delivered to the caller through the future
             self._result.set_exception(e)
+        finally:
+            self._fail_pending()
 
+    def _serve_requests(self) -> bool:
+        """Handle queued requests; True if the job is to be cancelled."""
+        cancel = False
+        while not self._requests.empty():
+            kind, args, future = self._requests.get()
+            if kind == "cancel":
+                cancel = True
+                future.set_result(None)
+                continue
+            try:
+                if self._job.coordinator is None:
+                    raise RuntimeError("savepoints need a STREAMING job")
+                target, stop, drain = args
+
+                def on_done(path, error, future=future):
+                    if error is not None:
+                        future.set_exception(error)
+                    else:
+                        future.set_result(path)
+
+                self._job.coordinator.trigger_savepoint(target, stop, drain, on_done)
+            except BaseException as e:  # noqa: BLE001
+                future.set_exception(e)
+        return cancel
+
+    def _fail_pending(self) -> None:
+        while not self._requests.empty():
+            _, _, future = self._requests.get()
+            if not future.done():
+                future.set_exception(RuntimeError(f"job {self._job.job_id} is no longer running"))
+
+    def _request(self, kind: str, args: Any = None) -> Future:
+        f: Future = Future()
+        if self._result.done():
+            f.set_exception(RuntimeError(f"job {self._job.job_id} is no longer running"))
+            return f
+        self._requests.put((kind, args, f))
+        return f
+
+    # -- PyFlink's API ------------------------------------------------------------------------
     def get_job_id(self) -> str:
         return self._job.job_id
 
     def get_job_status(self) -> Future:
-        f: Future = Future()
-        f.set_result(_STATUS.get(self._job.status, JobStatus.RUNNING))
-        return f
+        return _done(_STATUS.get(self._job.status, JobStatus.RUNNING))
 
     def cancel(self) -> Future:
-        self._cancel.set()
-        f: Future = Future()
-        if self._thread is not None:
-            self._thread.join()
-        f.set_result(None)
-        return f
+        return self._request("cancel")
+
+    def trigger_savepoint(self, savepoint_directory: str | None = None) -> Future:
+        """Take a savepoint while the job keeps running; the future's result is its path."""
+        return self._request("savepoint", (savepoint_directory, False, False))
+
+    def stop_with_savepoint(self, advance_to_end_of_event_time: bool = False,
+                            savepoint_directory: str | None = None) -> Future:
+        """Take a savepoint and stop the job. With ``advance_to_end_of_event_time`` the sources
+        end their input first (the MAX watermark fires all event-time windows and timers)."""
+        return self._request("savepoint", (savepoint_directory, True, advance_to_end_of_event_time))
+
+    def get_accumulators(self) -> Future:
+        return _done({})
 
     def get_job_execution_result(self) -> Future:
         return self._result

@@ -151,11 +151,9 @@ class StreamExecutionEnvironment:
         from flinklite.checkpoint.coordinator import CheckpointSettings
 
         cfg = self.get_checkpoint_config()
-        if not cfg.is_checkpointing_enabled():
-            return None
         get = self._configuration.get_string
         return CheckpointSettings(
-            interval_ms=cfg.get_checkpoint_interval(),
+            interval_ms=cfg.get_checkpoint_interval() if cfg.is_checkpointing_enabled() else None,
             exactly_once=cfg.get_checkpointing_mode().name == "EXACTLY_ONCE",
             timeout_ms=cfg.get_checkpoint_timeout(),
             min_pause_ms=cfg.get_min_pause_between_checkpoints(),
@@ -250,7 +248,7 @@ class StreamExecutionEnvironment:
         checkpointing = self._checkpoint_settings()
         from flinklite.checkpoint.restart import restart_strategy_from_config
 
-        restart = restart_strategy_from_config(self._configuration.to_dict(), checkpointing is not None)
+        restart = restart_strategy_from_config(self._configuration.to_dict(), checkpointing.interval_ms is not None)
         def first(*keys: str) -> str | None:
             for k in keys:
                 v = get(k, None)

@@ -43,6 +43,25 @@ def short_repr(value: Any, limit: int = 200) -> str:
     return r if len(r) <= limit else r[: limit - 3] + "..."
 
 
+class _ExhaustedReader:
+    """Stands in for a source reader after stop-with-savepoint --drain: end of input."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def poll(self, max_records: int):
+        return None
+
+    def next_available_ms(self):
+        return None
+
+    def snapshot_state(self):
+        return self.inner.snapshot_state()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def _connect(edge: StreamEdge, up: int, down: int) -> list[tuple[int, int]]:
     """(producer subtask, consumer subtask) pairs an edge connects."""
     if not edge.partitioner.pointwise:
@@ -91,6 +110,7 @@ class LocalJob:
             self.storage = FileSystemCheckpointStorage(settings.checkpoint_dir, job_id,
                                                        settings.checkpointing.num_retained, settings.savepoint_dir)
         self._finish_hooks: list = []  # run once when the job has finished (final commits)
+        self._stopping = False  # stop-with-savepoint without drain
 
     def on_finished(self, hook) -> None:
         """Run ``hook()`` once the whole job finished successfully (Flink's final checkpoint:
@@ -270,7 +290,12 @@ class LocalJob:
             raise IllegalStateException(f"job {self.job_id} is {self.status}, not running")
         while True:
             try:
-                done = self.scheduler.run(stop=stop, max_steps=max_steps)
+                done = self.scheduler.run(stop=lambda: self._stopping or (stop is not None and stop()),
+                                          max_steps=max_steps)
+                if self._stopping:
+                    self._stopping = False
+                    self._dispose_all()
+                    done = True
                 break
             except BaseException as e:
                 if not self._try_restart(e, self.scheduler.current_task):
@@ -292,6 +317,17 @@ class LocalJob:
     def run_to_completion(self) -> JobExecutionResult:
         self.run()
         return JobExecutionResult(self.job_id, self.graph.job_name, int(time.time() * 1000) - self.start_ms)
+
+    def stop_after_savepoint(self, drain: bool) -> None:
+        """Stop-with-savepoint. With ``drain`` the sources end their input as a bounded source
+        does (the MAX watermark flushes windows and timers) and the job runs to its end;
+        without, the job stops right after the savepoint. Either way it ends FINISHED."""
+        if drain:
+            for t in self.tasks:
+                if t.is_source and t.status == "RUNNING":
+                    t.head.reader = _ExhaustedReader(t.head.reader)
+        else:
+            self._stopping = True
 
     def cancel(self) -> None:
         if self.status == "RUNNING":

@@ -38,7 +38,12 @@ class ExecutionSettings:
     clock: Clock = field(default_factory=SystemClock)
     job_parameters: dict = field(default_factory=dict)
     restart_strategy: Any = None  # flinklite.checkpoint.restart.RestartStrategy
-    checkpointing: Any = None  # flinklite.checkpoint.coordinator.CheckpointSettings, None = off
+    checkpointing: Any = None  # flinklite.checkpoint.coordinator.CheckpointSettings
+
+    @property
+    def checkpointing_enabled(self) -> bool:
+        """Periodic checkpoints are on (savepoints work either way)."""
+        return self.checkpointing is not None and self.checkpointing.interval_ms is not None
     raw: dict = field(default_factory=dict)
     allow_pickle: bool = False  # flinklite.state.allow-pickle
     checkpoint_dir: str | None = None  # state.checkpoints.dir / execution.checkpointing.dir

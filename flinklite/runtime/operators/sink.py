@@ -35,7 +35,7 @@ class CollectSinkOperator(StreamOperator):
         self.uncommitted: dict[int, list] = {}
 
     def open(self) -> None:
-        self.transactional = self.ctx.config.checkpointing is not None
+        self.transactional = self.ctx.config.checkpointing_enabled
         for cid in sorted(self.uncommitted):  # restored: their checkpoint is complete
             self.results.publish(cid, self.uncommitted.pop(cid))
 
