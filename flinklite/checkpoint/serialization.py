@@ -60,7 +60,13 @@ def _default(allow_pickle: bool, what: str):
         if module.startswith("flinklite."):
             return msgpack.ExtType(_OBJECT, _pack([module, t.__qualname__, _attributes(obj)], allow_pickle, what))
         if allow_pickle:
-            return msgpack.ExtType(_PICKLE, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+            try:
+                return msgpack.ExtType(_PICKLE, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+            except Exception as e:
+                raise StateSerializationError(
+                    f"{what} holds a value of type {t.__qualname__} that cannot be pickled either ({e}); "
+                    "keep state in plain values or module-level classes"
+                ) from e
         raise StateSerializationError(
             f"{what} holds a value of type {t.__module__}.{t.__qualname__} ({_short(obj)}), which flinklite "
             "cannot write to a checkpoint without pickling it. Keep state in plain values (numbers, "
