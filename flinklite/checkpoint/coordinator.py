@@ -48,6 +48,12 @@ class CompletedCheckpoint:
                 merged.update(snap.get("keyed", {}))
         return merged
 
+    def user_operator_states(self, operator_id: str) -> list | None:
+        snaps = self.operator_states.get(operator_id)
+        if not snaps or all(s is None or "user" not in s for s in snaps):
+            return None
+        return [s.get("user") if s else None for s in snaps]
+
     def operator_state_list(self, operator_id: str) -> list | None:
         snaps = self.operator_states.get(operator_id)
         if not snaps or all(s is None or "operator" not in s for s in snaps):

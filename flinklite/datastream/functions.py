@@ -52,6 +52,8 @@ __all__ = [
     "KeyedBroadcastProcessFunction",
     "SinkFunction",
     "SourceFunction",
+    "CheckpointedFunction",
+    "CheckpointListener",
     "TimerService",
     "TimeDomain",
     "KeyedStateStore",
@@ -324,6 +326,35 @@ class KeyedBroadcastProcessFunction(BaseBroadcastProcessFunction):
 
     def on_timer(self, timestamp: int, ctx: KeyedBroadcastProcessFunction.OnTimerContext) -> Iterable | None:
         pass
+
+
+class CheckpointListener:
+    """Implement to be told when a checkpoint completed or was aborted (Flink's
+    ``CheckpointListener``; best effort: a later notification implies the earlier ones)."""
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        pass
+
+    def notify_checkpoint_aborted(self, checkpoint_id: int) -> None:
+        pass
+
+
+class CheckpointedFunction:
+    """Operator (non-keyed) state for any function (Java Flink's ``CheckpointedFunction``; not in
+    PyFlink, so a program using it is not portable).
+
+    ``initialize_state(context)`` runs before ``open``, on every (re)start: register list states
+    with ``context.get_operator_state_store().get_list_state(descriptor)`` (even-split
+    redistribution) or ``get_union_list_state`` (everyone gets everything), and check
+    ``context.is_restored()``. ``snapshot_state(context)`` runs at every checkpoint barrier:
+    write what must survive a failure into those states.
+    """
+
+    def snapshot_state(self, context: Any) -> None:
+        raise NotImplementedError
+
+    def initialize_state(self, context: Any) -> None:
+        raise NotImplementedError
 
 
 class SinkFunction(Function):

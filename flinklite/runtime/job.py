@@ -160,6 +160,9 @@ class LocalJob:
                 for op in t.operators:
                     op_id = op.node.operator_id
                     op.initialize_state(restore.keyed_state_for(op_id), restore.operator_state_list(op_id))
+                    user = restore.user_operator_states(op_id)
+                    if user is not None:
+                        op.restore_user_operator_state(user)
         for t in self.tasks:
             if isinstance(t, InputStreamTask):
                 n_inputs = 2 if t.vertex.head.kind == "two" else 1

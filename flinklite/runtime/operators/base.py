@@ -84,6 +84,38 @@ def failing_record(exc: BaseException, values: list | None = None) -> Any:
 _RUNTIME_DIR = __file__.rsplit("/", 2)[0]  # .../flinklite/runtime
 
 
+class _InitializationContext:
+    """``FunctionInitializationContext`` (Java API)."""
+
+    def __init__(self, op: StreamOperator) -> None:
+        self._op = op
+
+    def is_restored(self) -> bool:
+        return self._op.restored
+
+    def get_operator_state_store(self) -> Any:
+        return self._op.operator_state_store
+
+    def get_keyed_state_store(self) -> Any:
+        from flinklite.runtime.runtime_context import StreamingRuntimeContext
+
+        return StreamingRuntimeContext(self._op)
+
+
+class _SnapshotContext:
+    """``FunctionSnapshotContext`` (Java API)."""
+
+    def __init__(self, checkpoint_id: int, timestamp: int) -> None:
+        self._id = checkpoint_id
+        self._ts = timestamp
+
+    def get_checkpoint_id(self) -> int:
+        return self._id
+
+    def get_checkpoint_timestamp(self) -> int:
+        return self._ts
+
+
 # -- outputs --------------------------------------------------------------------------------
 class Output:
     """Where an operator's results go: the next chained operator, a record writer, or several."""
@@ -225,6 +257,14 @@ class StreamOperator:
         snap: dict = {}
         if self.keyed_backend is not None:
             snap["keyed"] = self.keyed_backend.snapshot()
+        fn = getattr(self, "_checkpointed_fn", None)
+        if fn is not None:
+            try:
+                fn.snapshot_state(_SnapshotContext(checkpoint_id, self.ctx.pt_service.now()))
+            except Exception as e:
+                raise self.user_error(e, NO_RECORD, f"snapshot_state() of checkpoint {checkpoint_id}") from e
+            snap["user"] = encode(self.operator_state_store.snapshot(), self.ctx.config.allow_pickle,
+                                  f"operator state of {self.describe()}")
         op_state = self.snapshot_operator_state(checkpoint_id)
         if op_state is not None:
             allow = self.pickle_operator_state or self.ctx.config.allow_pickle
@@ -234,6 +274,7 @@ class StreamOperator:
     def initialize_state(self, keyed: dict[int, bytes] | None, operator_states: list | None) -> None:
         """Called after ``setup`` and before ``open`` when the job restores from a checkpoint.
         ``operator_states`` holds one entry per *old* subtask (None where it had none)."""
+        self.restored = True
         if keyed and self.keyed_backend is not None:
             self.keyed_backend.restore(keyed)
         if operator_states:
@@ -244,6 +285,22 @@ class StreamOperator:
 
     #: operator state may be pickled when msgpack cannot encode it (e.g. buffered user records)
     pickle_operator_state = False
+    restored = False
+
+    @property
+    def operator_state_store(self):
+        store = self.__dict__.get("_operator_state_store")
+        if store is None:
+            from flinklite.state.operator_state import OperatorStateStore
+
+            store = self.__dict__["_operator_state_store"] = OperatorStateStore()
+        return store
+
+    def restore_user_operator_state(self, snapshots: list) -> None:
+        from flinklite.state.operator_state import redistribute
+
+        old = [decode(s) if s is not None else None for s in snapshots]
+        self.operator_state_store.restored = redistribute(old, self.ctx.subtask_index, self.ctx.parallelism)
 
     def snapshot_operator_state(self, checkpoint_id: int) -> Any:
         """Non-keyed state of this subtask (source positions, broadcast state, ...)."""
@@ -288,7 +345,18 @@ class StreamOperator:
         return self.side_outputs.get(tag_id, DISCARD)
 
     def open_function(self, fn: Any, runtime_context: Any) -> None:
-        """Call ``fn.open(runtime_context)`` if ``fn`` is a Function with life-cycle hooks."""
+        """Call ``fn.open(runtime_context)`` if ``fn`` is a Function with life-cycle hooks, after
+        ``fn.initialize_state(context)`` for a :class:`CheckpointedFunction`."""
+        from flinklite.datastream.functions import CheckpointedFunction
+
+        if isinstance(fn, CheckpointedFunction):
+            self._checkpointed_fn = fn
+            try:
+                fn.initialize_state(_InitializationContext(self))
+            except (InvalidProgramException, IllegalStateException):
+                raise
+            except Exception as e:
+                raise self.user_error(e, NO_RECORD, "initialize_state()") from e
         opener = getattr(fn, "open", None)
         if opener is not None and not isinstance(fn, types.FunctionType):
             try:

@@ -178,15 +178,27 @@ class SinkWriterOperator(StreamOperator):
         self._restored_writer_state: Any = None
 
     def restore_operator_state(self, own, all_states) -> None:
-        if own:
-            self.pending = {int(k): v for k, v in own.get("pending", {}).items()}
-            self._restored_writer_state = own.get("writer")
+        # Subtask i takes over old subtask j when j % p == i: at the same parallelism its own
+        # state; scaled down, several (their pending commits are all committed, their extra
+        # writers finished); scaled up, none for i >= old parallelism.
+        i, p = self.ctx.subtask_index, self.ctx.parallelism
+        mine = [st for j, st in enumerate(all_states) if j % p == i and st]
+        self.pending = {}
+        for st in mine:
+            for k, v in st.get("pending", {}).items():
+                self.pending.setdefault(int(k), []).extend(v)
+        self._restored_writer_state = all_states[i].get("writer") if i < len(all_states) and all_states[i] else None
+        self._extra_writer_states = [st.get("writer") for j, st in enumerate(all_states)
+                                     if j % p == i and j != i and st and st.get("writer") is not None]
 
     def open(self) -> None:
         self.committer = self.sink.create_committer()
         if self.committer is not None and self.pending:
             # recover-and-commit: these were pre-committed in the checkpoint we restored from
             self._commit_up_to(max(self.pending))
+        for state in getattr(self, "_extra_writer_states", ()):  # writers of a scaled-down job
+            orphan = self.sink.create_writer(self.ctx.subtask_index, self.ctx.parallelism, state)
+            orphan.close()
         self.writer = self.sink.create_writer(self.ctx.subtask_index, self.ctx.parallelism,
                                               self._restored_writer_state)
 
