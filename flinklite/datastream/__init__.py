@@ -6,6 +6,8 @@ run with ``env.execute()`` or ``stream.execute_and_collect()``. Each submodule m
 (sources and sinks), ``output_tag``, ``time_domain``, ``execution_mode``, ``timerservice``.
 """
 
+from flinklite.datastream.checkpoint_config import CheckpointConfig, ExternalizedCheckpointRetention
+from flinklite.datastream.checkpointing_mode import CheckpointingMode
 from flinklite.datastream.connectors.base import Sink, Source
 from flinklite.datastream.data_stream import (
     BroadcastConnectedStream,
@@ -32,15 +34,28 @@ from flinklite.datastream.functions import (
     MapFunction,
     Partitioner,
     ProcessFunction,
+    ProcessWindowFunction,
     ReduceFunction,
     RuntimeContext,
     SinkFunction,
     SourceFunction,
+    WindowFunction,
 )
 from flinklite.datastream.output_tag import OutputTag
 from flinklite.datastream.stream_execution_environment import StreamExecutionEnvironment
 from flinklite.datastream.time_domain import TimeDomain
 from flinklite.datastream.timerservice import TimerService
+from flinklite.datastream.window import (
+    CountWindow,
+    GlobalWindow,
+    MergingWindowAssigner,
+    TimeWindow,
+    Trigger,
+    TriggerResult,
+    Window,
+    WindowAssigner,
+)
+from flinklite.datastream.windowed_stream import AllWindowedStream, WindowedStream
 
 __all__ = [
     "StreamExecutionEnvironment",
@@ -75,4 +90,19 @@ __all__ = [
     "OutputTag",
     "Source",
     "Sink",
+    "CheckpointConfig",
+    "CheckpointingMode",
+    "ExternalizedCheckpointRetention",
+    "WindowedStream",
+    "AllWindowedStream",
+    "WindowFunction",
+    "ProcessWindowFunction",
+    "Window",
+    "TimeWindow",
+    "CountWindow",
+    "GlobalWindow",
+    "WindowAssigner",
+    "MergingWindowAssigner",
+    "TriggerResult",
+    "Trigger",
 ]

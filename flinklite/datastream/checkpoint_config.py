@@ -4,14 +4,24 @@ configuration key, so the two ways of configuring (code and ``Configuration``) s
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from flinklite.datastream.checkpointing_mode import CheckpointingMode
 from flinklite.errors import InvalidProgramException
 
-__all__ = ["CheckpointConfig"]
+__all__ = ["CheckpointConfig", "ExternalizedCheckpointRetention"]
 
 _P = "execution.checkpointing."
+
+
+class ExternalizedCheckpointRetention(Enum):
+    """What happens to retained checkpoints when the job ends: deleted on cancel (kept after a
+    failure), kept always, or never kept (the default)."""
+
+    DELETE_ON_CANCELLATION = 0
+    RETAIN_ON_CANCELLATION = 1
+    NO_EXTERNALIZED_CHECKPOINTS = 2
 
 
 class CheckpointConfig:
@@ -74,3 +84,51 @@ class CheckpointConfig:
 
     def set_tolerable_checkpoint_failure_number(self, tolerable_checkpoint_failure_number: int) -> CheckpointConfig:
         return self._set("tolerable-failed-checkpoints", tolerable_checkpoint_failure_number)
+
+    def set_externalized_checkpoint_retention(
+        self, retention_mode: ExternalizedCheckpointRetention
+    ) -> CheckpointConfig:
+        return self._set("externalized-checkpoint-retention", retention_mode.name)
+
+    def get_externalized_checkpoint_retention(self) -> ExternalizedCheckpointRetention | None:
+        return ExternalizedCheckpointRetention[self._get("externalized-checkpoint-retention",
+                                                         "NO_EXTERNALIZED_CHECKPOINTS").upper()]
+
+    def is_externalized_checkpoints_enabled(self) -> bool:
+        never = ExternalizedCheckpointRetention.NO_EXTERNALIZED_CHECKPOINTS
+        return self.get_externalized_checkpoint_retention() != never
+
+    # Unaligned checkpoints are accepted and recorded, but flinklite always aligns barriers: the
+    # results (exactly once) are the same; only the time a channel stays blocked differs.
+    def enable_unaligned_checkpoints(self, enabled: bool = True) -> CheckpointConfig:
+        return self._set("unaligned.enabled", "true" if enabled else "false")
+
+    def disable_unaligned_checkpoints(self) -> CheckpointConfig:
+        return self.enable_unaligned_checkpoints(False)
+
+    def is_unaligned_checkpoints_enabled(self) -> bool:
+        return self._get("unaligned.enabled", "false").lower() == "true"
+
+    def set_force_unaligned_checkpoints(self, force_unaligned_checkpoints: bool = True) -> CheckpointConfig:
+        return self._set("unaligned.forced", "true" if force_unaligned_checkpoints else "false")
+
+    def is_force_unaligned_checkpoints(self) -> bool:
+        return self._get("unaligned.forced", "false").lower() == "true"
+
+    def set_aligned_checkpoint_timeout(self, alignment_timeout: Any) -> CheckpointConfig:
+        return self._set("aligned-checkpoint-timeout", f"{alignment_timeout.to_milliseconds()} ms")
+
+    def get_aligned_checkpoint_timeout(self) -> Any:
+        from flinklite.common.configuration import parse_duration_ms
+        from flinklite.common.time import Duration
+
+        return Duration.of_millis(parse_duration_ms(self._get("aligned-checkpoint-timeout", "0")))
+
+    set_alignment_timeout = set_aligned_checkpoint_timeout
+    get_alignment_timeout = get_aligned_checkpoint_timeout
+
+    def set_fail_on_checkpointing_errors(self, fail_on_checkpointing_errors: bool) -> CheckpointConfig:
+        return self.set_tolerable_checkpoint_failure_number(0 if fail_on_checkpointing_errors else 2**31 - 1)
+
+    def is_fail_on_checkpointing_errors(self) -> bool:
+        return self.get_tolerable_checkpoint_failure_number() == 0
