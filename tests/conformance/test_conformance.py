@@ -16,7 +16,11 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.join(HERE, "run_cases.py")
-SHARED = os.environ.get("FLINKLITE_SHARED_CONFORMANCE", "/work/shared/conformance")
+# the shared corpus sits beside the repository (as in CI: <clone>/../shared/conformance)
+SHARED = os.environ.get(
+    "FLINKLITE_SHARED_CONFORMANCE",
+    os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "conformance")),
+)
 
 # case prefix -> reason it is expected to fail today, e.g.
 #     "c39": "checkpointing and failover/restart are a later issue",
