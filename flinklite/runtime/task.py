@@ -293,9 +293,22 @@ class SourceStreamTask(StreamTask):
 
 
 class InputStreamTask(StreamTask):
-    """A task whose head reads one or two input gates."""
+    """A task whose head reads one or two input gates.
+
+    Like source batches, the number of records handled per step adapts (see
+    :class:`SourceStreamTask`): a buffer is split and its rest put back at the head of its
+    channel when the operators are slow, so checkpoints, periodic watermarks and processing-time
+    timers still run every few milliseconds, as Flink's mailbox would run them between records.
+    """
+
+    _FAST = SourceStreamTask._FAST
+    _SLOW = SourceStreamTask._SLOW
 
     def setup_inputs(self, gates: list[InputGate]) -> None:
+        settings = self.job.settings
+        self.adaptive = not settings.clock.virtual and settings.seed is None
+        self.max_slice = settings.buffer_size
+        self.slice = 1 if self.adaptive else self.max_slice
         self.gates = gates
         self.valves = [StatusWatermarkValve(len(g.channels)) for g in gates]
         head = self.head
@@ -354,10 +367,13 @@ class InputStreamTask(StreamTask):
         channel, el = polled
         cls = el.__class__
         if cls is Buffer:
-            self.metrics.num_records_in += len(el.values)
             if self.sorting[gi]:
+                self.metrics.num_records_in += len(el.values)
                 self.sorted_buffers[gi].append(el)
+            elif self.adaptive:
+                self._process_adaptively(gi, channel, el)
             else:
+                self.metrics.num_records_in += len(el.values)
                 self._process[gi](el.values, el.timestamps, el.keys)
         elif cls is Watermark:
             if not self.sorting[gi]:
@@ -386,6 +402,26 @@ class InputStreamTask(StreamTask):
         else:
             self.handle_event(gi, channel, el)
         self.after_step()
+
+    def _process_adaptively(self, gi: int, channel, buf: Buffer) -> None:
+        n = self.slice
+        values, timestamps, keys = buf.values, buf.timestamps, buf.keys
+        if len(values) > n:  # take a slice, put the rest back in front of everything else
+            rest = Buffer(values[n:], None if timestamps is None else timestamps[n:],
+                          None if keys is None else keys[n:])
+            channel.queue.appendleft(rest)
+            channel.queued_records += len(rest.values)
+            values = values[:n]
+            timestamps = None if timestamps is None else timestamps[:n]
+            keys = None if keys is None else keys[:n]
+        self.metrics.num_records_in += len(values)
+        started = perf_counter()
+        self._process[gi](values, timestamps, keys)
+        took = perf_counter() - started
+        if took < self._FAST:
+            self.slice = min(self.max_slice, n * 2)
+        elif took > self._SLOW:
+            self.slice = max(1, n // 2)
 
     def handle_event(self, gi: int, channel, event: object) -> None:
         raise AssertionError(f"unexpected element {event!r}")
