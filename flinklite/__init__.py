@@ -7,6 +7,8 @@ channels, scheduler), ``flinklite.state`` (state backends, key groups) and ``fli
 (watermarks, timers, clocks). Start with ``docs/README.md``.
 """
 
+from flinklite._alias import install_pyflink_alias
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "install_pyflink_alias"]
