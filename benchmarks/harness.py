@@ -49,6 +49,13 @@ class Workload:
     engine: Callable[[Any], Any]
     bare: Callable[[Any], Any]
     note: str = ""
+    # Slow workloads (tens of seconds per engine run) cap the timed runs and the warm-up; None
+    # means the runner's settings (--repeat, one warm-up run).
+    max_repeat: int | None = None
+    warmup: int | None = None
+    # Called with the ctx after the timed runs; its text is appended to the note (e.g. W4's
+    # number of completed checkpoints, LAT's percentiles).
+    report: Callable[[Any], str] | None = None
 
 
 @dataclass
@@ -130,11 +137,16 @@ def best_of(fn: Callable[[Any], Any], ctx: Any = None, repeat: int = 3, warmup: 
 
 def compare(workload: Workload, n: int, repeat: int = 5, warmup: int = 1) -> Row:
     """Time engine and bare side by side: warm-up both, then alternate them ``repeat`` times,
-    keeping the best wall time and the best CPU time of each side.
+    keeping the best wall time and the best CPU time of each side. The workload's
+    ``max_repeat``/``warmup`` override these when set.
 
     Alternating (rather than all engine runs, then all bare runs) spreads the machine's noise
     over both sides. ``matches`` says whether every engine result equalled the bare result.
     """
+    if workload.max_repeat is not None:
+        repeat = min(repeat, workload.max_repeat)
+    if workload.warmup is not None:
+        warmup = workload.warmup
     ctx = workload.setup(n)
     matches = True
     inf = float("inf")
@@ -150,7 +162,11 @@ def compare(workload: Workload, n: int, repeat: int = 5, warmup: int = 1) -> Row
             for key, value in (("engine", t_engine), ("bare", t_bare), ("engine_cpu", c_engine),
                                ("bare_cpu", c_bare)):
                 best[key] = min(best[key], value)
-    return Row(workload.name, n, best["engine"], best["bare"], matches=matches, note=workload.note,
+    note = workload.note
+    if workload.report is not None:
+        extra = workload.report(ctx)
+        note = f"{note}; {extra}" if note and extra else (note or extra)
+    return Row(workload.name, n, best["engine"], best["bare"], matches=matches, note=note,
                engine_cpu_s=best["engine_cpu"], bare_cpu_s=best["bare_cpu"])
 
 

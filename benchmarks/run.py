@@ -5,7 +5,8 @@
     .venv/bin/python -m benchmarks.run --write    # also rewrite benchmarks/RESULTS.md
     .venv/bin/python -m benchmarks.run -k W2      # only workloads whose name contains "W2"
 
-Workload modules are discovered automatically: every ``benchmarks/w*.py`` that defines
+Workload modules are discovered automatically: every ``benchmarks/w*.py`` and
+``benchmarks/lat*.py`` (the latency run, last) that defines
 ``WORKLOADS: list[benchmarks.harness.Workload]``, in file-name order.
 """
 
@@ -25,8 +26,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def discover() -> list[str]:
-    """Module names of the workload files, ``benchmarks.w1_...``, ``benchmarks.w2_...``, ..."""
-    return [f"benchmarks.{p.stem}" for p in sorted(HERE.glob("w*.py"))]
+    """Module names of the workload files, ``benchmarks.w1_...``, ``benchmarks.w2_...``, ...,
+    then ``benchmarks.lat_...``."""
+    return [f"benchmarks.{p.stem}" for pattern in ("w*.py", "lat*.py") for p in sorted(HERE.glob(pattern))]
 
 
 def engine_info() -> str:
