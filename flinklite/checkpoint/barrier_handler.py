@@ -93,34 +93,40 @@ class AlignedBarrierHandler:
 
 
 class AtLeastOnceBarrierHandler:
+    """Tracks, per checkpoint id, *which* channels delivered its barrier (not just how many): a
+    channel that delivered barrier ``n`` and then finished must not stand in for an open channel
+    whose barrier ``n`` is still on its way, or the snapshot would miss that channel's records
+    before the barrier (loss, not just duplicates)."""
+
     def __init__(self, channels: list, on_aligned: Callable[[int], None], on_abort: Callable[[int], None]) -> None:
         self.channels = channels
         self.on_aligned = on_aligned
         self.on_abort = on_abort
-        self.counts: dict[int, int] = {}
+        self.seen: dict[int, set[int]] = {}
         self.last_completed = 0
-
-    def _open(self) -> int:
-        return sum(1 for ch in self.channels if not ch.finished)
 
     def barrier(self, checkpoint_id: int, channel) -> None:
         if checkpoint_id <= self.last_completed:
             return
-        n = self.counts[checkpoint_id] = self.counts.get(checkpoint_id, 0) + 1
-        self._check(checkpoint_id, n)
+        self.seen.setdefault(checkpoint_id, set()).add(id(channel))
+        self._check(checkpoint_id)
 
-    def _check(self, checkpoint_id: int, n: int) -> None:
-        if n >= self._open():
-            for older in [c for c in self.counts if c < checkpoint_id]:
-                del self.counts[older]
+    def _check(self, checkpoint_id: int) -> bool:
+        seen = self.seen.get(checkpoint_id, ())
+        # a finished channel sends nothing more, so it counts as delivered
+        if all(ch.finished or id(ch) in seen for ch in self.channels):
+            for older in [c for c in self.seen if c < checkpoint_id]:
+                del self.seen[older]
                 self.on_abort(older)
-            self.counts.pop(checkpoint_id, None)
+            self.seen.pop(checkpoint_id, None)
             self.last_completed = checkpoint_id
             self.on_aligned(checkpoint_id)
+            return True
+        return False
 
     def end_of_partition(self, channel) -> None:
-        for cid, n in sorted(self.counts.items()):
-            self._check(cid, n)
+        for cid in sorted(self.seen):
+            self._check(cid)
             break
 
     @property

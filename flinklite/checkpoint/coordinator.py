@@ -9,8 +9,10 @@ at trigger time has acked, the checkpoint is *complete*: it is stored (keeping
 times out, or whose task finishes or fails before acking, is aborted and
 ``notify_checkpoint_aborted(n)`` is sent.
 
-flinklite keeps completed checkpoints in memory (what Flink calls JobManager checkpoint storage);
-their state is already a pickled copy taken at the barrier.
+Completed checkpoints are kept in memory (their state is already an encoded copy taken at the
+barrier) and, with ``state.checkpoints.dir`` set, written to disk by :mod:`.storage`. One
+checkpoint is in flight at a time (``max-concurrent-checkpoints`` above 1 is accepted but
+flinklite never overlaps checkpoints).
 """
 
 from __future__ import annotations
@@ -135,6 +137,13 @@ class CheckpointCoordinator:
             )
         if self.pending is not None:
             self.abort("subsumed by a savepoint")
+        if drain:
+            # --drain: end event time first, so windows and timers fire before the barrier and
+            # the savepoint holds none of what they emitted
+            from flinklite.time.watermark import MAX_TIMESTAMP
+
+            for t in sources:
+                t.head.tw.wm_output.emit_watermark(MAX_TIMESTAMP)
         now = self.job.pt_service.now()
         cid = self.next_id
         self.next_id += 1
@@ -203,9 +212,9 @@ class CheckpointCoordinator:
         if p is not None and now - p.timestamp > self.settings.timeout_ms:
             self.abort("expired")
 
-    def abort(self, reason: str) -> None:
+    def abort(self, reason: str, checkpoint_id: int | None = None) -> None:
         p = self.pending
-        if p is None:
+        if p is None or (checkpoint_id is not None and p.checkpoint_id != checkpoint_id):
             return
         self.pending = None
         if p.savepoint is not None:
@@ -213,7 +222,8 @@ class CheckpointCoordinator:
 
             p.savepoint[3](None, FlinkliteError(f"savepoint {p.checkpoint_id} failed: {reason}"))
         self.stats["aborted"] += 1
-        self.failed_in_a_row += 1
+        if reason == "expired":  # subsumed or overtaken checkpoints are not failures (as in Flink)
+            self.failed_in_a_row += 1
         for task in p.expected:
             if task.status == "RUNNING":
                 task.notify_checkpoint_aborted(p.checkpoint_id)

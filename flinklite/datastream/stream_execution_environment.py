@@ -256,8 +256,7 @@ class StreamExecutionEnvironment:
                     return v
             return None
 
-        retention = (first("execution.checkpointing.externalized-checkpoint-retention",
-                           "execution.checkpointing.externalized-checkpoint-retention")
+        retention = (first("execution.checkpointing.externalized-checkpoint-retention")
                      or "NO_EXTERNALIZED_CHECKPOINTS").strip().upper()
         return ExecutionSettings(
             checkpoint_dir=first("execution.checkpointing.dir", "state.checkpoints.dir"),

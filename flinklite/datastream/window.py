@@ -99,11 +99,12 @@ class Window(ABC):
 class TimeWindow(Window):
     """The interval ``[start, end)`` of event or processing time."""
 
-    __slots__ = ("start", "end")
+    __slots__ = ("start", "end", "_hash")
 
     def __init__(self, start: int, end: int) -> None:
         self.start = start
         self.end = end
+        self._hash = hash((start, end))  # windows are dict keys (state namespaces): hash once
 
     def max_timestamp(self) -> int:
         return self.end - 1
@@ -145,7 +146,7 @@ class TimeWindow(Window):
         return other.__class__ is TimeWindow and self.start == other.start and self.end == other.end  # type: ignore
 
     def __hash__(self) -> int:
-        return hash((self.start, self.end))
+        return self._hash
 
     def __lt__(self, other: TimeWindow) -> bool:
         return (self.start, self.end) < (other.start, other.end)
@@ -687,7 +688,11 @@ class TumblingEventTimeWindows(WindowAssigner):
     def assign_windows(self, element, timestamp, context):
         ts = _require_timestamp(timestamp, "TumblingEventTimeWindows")
         start = ts - (ts - self._offset) % self._size
-        return [TimeWindow(start, start + self._size)]
+        last = self.__dict__.get("_last")
+        if last is not None and last[0].start == start:
+            return last  # consecutive elements mostly fall into the same window: reuse it
+        last = self.__dict__["_last"] = [TimeWindow(start, start + self._size)]
+        return last
 
     def get_default_trigger(self, env) -> Trigger:
         return EventTimeTrigger()

@@ -275,6 +275,10 @@ def _vertices(nodes: list[StreamNode]) -> list[JobVertex]:
 
 def _assign_operator_ids(nodes: list[StreamNode]) -> None:
     for index, node in enumerate(nodes):
+        uid_hash = node.transformation.uid_hash
+        if uid_hash:  # set_uid_hash: the user names the operator id directly (as in Flink)
+            node.operator_id = str(uid_hash).lower()
+            continue
         if node.uid:
             basis = f"uid:{node.uid}"
         else:

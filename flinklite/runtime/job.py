@@ -43,25 +43,6 @@ def short_repr(value: Any, limit: int = 200) -> str:
     return r if len(r) <= limit else r[: limit - 3] + "..."
 
 
-class _ExhaustedReader:
-    """Stands in for a source reader after stop-with-savepoint --drain: end of input."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-
-    def poll(self, max_records: int):
-        return None
-
-    def next_available_ms(self):
-        return None
-
-    def snapshot_state(self):
-        return self.inner.snapshot_state()
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def _connect(edge: StreamEdge, up: int, down: int) -> list[tuple[int, int]]:
     """(producer subtask, consumer subtask) pairs an edge connects."""
     if not edge.partitioner.pointwise:
@@ -322,15 +303,9 @@ class LocalJob:
         return JobExecutionResult(self.job_id, self.graph.job_name, int(time.time() * 1000) - self.start_ms)
 
     def stop_after_savepoint(self, drain: bool) -> None:
-        """Stop-with-savepoint. With ``drain`` the sources end their input as a bounded source
-        does (the MAX watermark flushes windows and timers) and the job runs to its end;
-        without, the job stops right after the savepoint. Either way it ends FINISHED."""
-        if drain:
-            for t in self.tasks:
-                if t.is_source and t.status == "RUNNING":
-                    t.head.reader = _ExhaustedReader(t.head.reader)
-        else:
-            self._stopping = True
+        """Stop-with-savepoint: the job stops right after the savepoint and ends FINISHED. (With
+        ``drain`` the MAX watermark already went out ahead of the savepoint barrier.)"""
+        self._stopping = True
 
     def cancel(self) -> None:
         if self.status == "RUNNING":

@@ -8,6 +8,7 @@ flinklite-only keys (not in Flink; harmless to a Flink cluster, which ignores un
 ``flinklite.clock``              ``system`` (default) or ``manual`` (virtual processing time)
 ``flinklite.buffer-size``        records per network buffer (default 1024)
 ``flinklite.channel-capacity``   records a channel holds before backpressure (default 4096)
+``flinklite.state.allow-pickle`` pickle state values msgpack cannot encode (default false)
 ===============================  =========================================================
 """
 

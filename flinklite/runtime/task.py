@@ -188,7 +188,10 @@ class StreamTask:
     def perform_checkpoint(self, checkpoint_id: int, timestamp: int) -> None:
         """Snapshot every chained operator, then send the barrier on, then ack (one atomic step,
         so no record can slip in between)."""
-        states = {op.node.operator_id: op.snapshot_state(checkpoint_id) for op in self.operators}
+        states = {}
+        for op in self.operators:
+            snap = op.snapshot_state(checkpoint_id)
+            states[op.node.operator_id] = snap or None  # stateless operators write nothing
         barrier = CheckpointBarrier(checkpoint_id, timestamp)
         for w in self.writers:
             w.broadcast_event(barrier)
@@ -334,7 +337,7 @@ class InputStreamTask(StreamTask):
         self.perform_checkpoint(checkpoint_id, self.job.pt_service.now())
 
     def _on_alignment_aborted(self, checkpoint_id: int) -> None:
-        self.job.coordinator.abort(f"alignment of checkpoint {checkpoint_id} was overtaken")
+        self.job.coordinator.abort(f"alignment of checkpoint {checkpoint_id} was overtaken", checkpoint_id)
 
     def _gate_is_keyed(self, i: int) -> bool:
         from flinklite.runtime.partitioners import KeyGroupStreamPartitioner

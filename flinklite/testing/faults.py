@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flinklite.errors import InvalidProgramException
@@ -114,19 +114,24 @@ class FiredFault:
                 f"attempt {self.attempt}): {self.detail}")
 
 
-@dataclass
 class FaultPlan:
-    """A declarative list of faults to inject into a job. Methods return the plan (chainable)."""
+    """A declarative list of faults to inject into a job. Methods return the plan (chainable).
 
-    faults: list[Fault] = field(default_factory=list)
-    fired: list[FiredFault] = field(default_factory=list)
+    ``faults``: the faults, in the order they were added. ``fired``: a :class:`FiredFault` for
+    each fault that fired, in firing order."""
+
+    def __init__(self, faults: list[Fault] | None = None) -> None:
+        self.faults: list[Fault] = list(faults or [])
+        self.fired: list[FiredFault] = []
+        self._counters: dict = {}
 
     # -- building ----------------------------------------------------------------------------
     def fail_operator(self, operator: str, *, at_record: int, subtask: int | None = None,
                       attempt: int | None = 0) -> FaultPlan:
         """Raise :class:`InjectedFailure` in ``operator`` just before it processes its
-        ``at_record``-th record (counted per subtask, from 1; records before it in the same batch
-        are processed). For a source, fire once it has emitted ``at_record`` records."""
+        ``at_record``-th record (counted from 1 over all its subtasks, or over ``subtask`` only;
+        records before it in the same batch are processed). For a source: once it has emitted
+        ``at_record`` records."""
         _positive("at_record", at_record)
         return self._add(Fault("record", _name(operator), at_record=at_record, subtask=subtask, attempt=attempt))
 
@@ -156,9 +161,9 @@ class FaultPlan:
 
     def kill_process(self, *, at_record: int, operator: str | None = None, subtask: int | None = None,
                      attempt: int | None = 0) -> FaultPlan:
-        """``SIGKILL`` this process when ``operator`` (default: any source) reaches its
-        ``at_record``-th record. Nothing is cleaned up: use it in a subprocess, and restart the
-        job from its retained checkpoint."""
+        """``SIGKILL`` this process when ``operator`` (default: the sources) reaches its
+        ``at_record``-th record (counted as in :meth:`fail_operator`). Nothing is cleaned up:
+        use it in a subprocess, and restart the job from its retained checkpoint."""
         _positive("at_record", at_record)
         return self._add(Fault("kill", _name(operator) if operator is not None else None, at_record=at_record,
                                subtask=subtask, attempt=attempt))
@@ -182,6 +187,7 @@ class FaultPlan:
         for f in self.faults:
             f.fired = False
         self.fired.clear()
+        self._counters.clear()
         return self
 
     @property
@@ -195,7 +201,8 @@ class FaultPlan:
         return "FaultPlan()." + ".".join(f.describe() for f in self.faults)
 
     def __repr__(self) -> str:
-        return f"<{self.describe()}, {len(self.fired)} fired>"
+        fired = f"  # {len(self.fired)} fired" if self.fired else ""
+        return self.describe() + fired
 
     def __bool__(self) -> bool:
         return True
@@ -269,16 +276,19 @@ def _strip_source(name: str) -> str:
 def _record_trigger(plan: FaultPlan, fault: Fault, op: Any, task: Any, act: Callable[[str], None]) -> None:
     """Wrap the operator's data entry points so ``act(detail)`` runs before record ``at_record``."""
     target = fault.at_record
-    seen = [0]
+    # one counter per fault and deployment, shared by the subtasks it watches
+    seen = plan._counters.setdefault((id(fault), id(task.job), task.attempt), [0])
     if op.node.kind == "source":
         original_emit = op.emit_next
 
         def emit_next(max_records: int) -> str:
             if fault.fired:
                 return original_emit(max_records)
+            before = op.records_emitted
             status = original_emit(max_records)
-            if op.records_emitted >= target:
-                act(f"after emitting {op.records_emitted} records (fault at record {target})")
+            seen[0] += op.records_emitted - before
+            if seen[0] >= target:
+                act(f"after the source emitted its record #{target}")
             return status
 
         op.emit_next = emit_next

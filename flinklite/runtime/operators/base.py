@@ -253,7 +253,8 @@ class StreamOperator:
     # -- checkpoints ------------------------------------------------------------------------
     def snapshot_state(self, checkpoint_id: int) -> dict:
         """This operator's part of checkpoint ``checkpoint_id``: keyed state and timers by key
-        group, plus whatever :meth:`snapshot_operator_state` returns (pickled: a consistent copy)."""
+        group, plus whatever :meth:`snapshot_operator_state` returns, each encoded at once (a
+        consistent copy; see :mod:`flinklite.checkpoint.serialization`)."""
         snap: dict = {}
         if self.keyed_backend is not None:
             snap["keyed"] = self.keyed_backend.snapshot()
