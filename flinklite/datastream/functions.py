@@ -68,7 +68,27 @@ __all__ = [
 ]
 
 
-class RuntimeContext(ABC):
+class KeyedStateStore(ABC):
+    """Keyed state scoped to something narrower or wider than one record (PyFlink's
+    ``KeyedStateStore``): a window's ``window_state()`` or the key's ``global_state()``."""
+
+    @abstractmethod
+    def get_state(self, state_descriptor: ValueStateDescriptor) -> ValueState: ...
+
+    @abstractmethod
+    def get_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
+
+    @abstractmethod
+    def get_map_state(self, state_descriptor: MapStateDescriptor) -> MapState: ...
+
+    @abstractmethod
+    def get_reducing_state(self, state_descriptor: ReducingStateDescriptor) -> ReducingState: ...
+
+    @abstractmethod
+    def get_aggregating_state(self, state_descriptor: AggregatingStateDescriptor) -> AggregatingState: ...
+
+
+class RuntimeContext(KeyedStateStore):
     """What a function knows about the subtask running it, and its door to keyed state."""
 
     @abstractmethod
@@ -94,21 +114,6 @@ class RuntimeContext(ABC):
 
     @abstractmethod
     def get_metrics_group(self) -> Any: ...
-
-    @abstractmethod
-    def get_state(self, state_descriptor: ValueStateDescriptor) -> ValueState: ...
-
-    @abstractmethod
-    def get_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
-
-    @abstractmethod
-    def get_map_state(self, state_descriptor: MapStateDescriptor) -> MapState: ...
-
-    @abstractmethod
-    def get_reducing_state(self, state_descriptor: ReducingStateDescriptor) -> ReducingState: ...
-
-    @abstractmethod
-    def get_aggregating_state(self, state_descriptor: AggregatingStateDescriptor) -> AggregatingState: ...
 
 
 class Function(ABC):  # noqa: B024 - a marker base with optional life-cycle hooks
@@ -369,26 +374,6 @@ class SourceFunction(Function):
 
 
 # -- window functions (added with the window API; see flinklite.datastream.window) ------------
-class KeyedStateStore(ABC):
-    """Keyed state scoped to something narrower or wider than one record (PyFlink's
-    ``KeyedStateStore``): a window's ``window_state()`` or the key's ``global_state()``."""
-
-    @abstractmethod
-    def get_state(self, state_descriptor: ValueStateDescriptor) -> ValueState: ...
-
-    @abstractmethod
-    def get_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
-
-    @abstractmethod
-    def get_map_state(self, state_descriptor: MapStateDescriptor) -> MapState: ...
-
-    @abstractmethod
-    def get_reducing_state(self, state_descriptor: ReducingStateDescriptor) -> ReducingState: ...
-
-    @abstractmethod
-    def get_aggregating_state(self, state_descriptor: AggregatingStateDescriptor) -> AggregatingState: ...
-
-
 class WindowFunction(Function):
     """Evaluates a window of a keyed stream: ``apply(key, window, inputs)`` returns an iterable of
     results (a list, or a generator using ``yield``)."""

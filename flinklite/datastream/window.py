@@ -672,22 +672,26 @@ def _sliding(ts: int, size: int, slide: int, offset: int) -> list[TimeWindow]:
     return out
 
 
-class TumblingEventTimeWindows(WindowAssigner):
-    """Fixed-size, non-overlapping event-time windows ``[start, start + size)``."""
+class _TumblingWindows(WindowAssigner):
+    """Fixed-size, non-overlapping windows ``[start, start + size)``; the subclasses choose the
+    time (the record's timestamp, or processing time) and the default trigger."""
+
+    _event_time = True
 
     def __init__(self, size: int, offset: int = 0) -> None:
-        _check_tumbling(size, offset, "TumblingEventTimeWindows")
+        _check_tumbling(size, offset, type(self).__name__)
         self._size = size
         self._offset = offset
 
-    @staticmethod
-    def of(size: Any, offset: Any = None) -> TumblingEventTimeWindows:
-        return TumblingEventTimeWindows(_ms(size, "TumblingEventTimeWindows.of"),
-                                        0 if offset is None else _ms(offset, "TumblingEventTimeWindows.of"))
+    @classmethod
+    def of(cls, size: Any, offset: Any = None):
+        what = f"{cls.__name__}.of"
+        return cls(_ms(size, what), 0 if offset is None else _ms(offset, what))
 
     def assign_windows(self, element, timestamp, context):
-        ts = _require_timestamp(timestamp, "TumblingEventTimeWindows")
-        start = ts - (ts - self._offset) % self._size
+        t = _require_timestamp(timestamp, type(self).__name__) if self._event_time \
+            else context.get_current_processing_time()
+        start = t - (t - self._offset) % self._size
         last = self.__dict__.get("_last")
         if last is not None and last[0].start == start:
             return last  # consecutive elements mostly fall into the same window: reuse it
@@ -695,98 +699,64 @@ class TumblingEventTimeWindows(WindowAssigner):
         return last
 
     def get_default_trigger(self, env) -> Trigger:
-        return EventTimeTrigger()
+        return EventTimeTrigger() if self._event_time else ProcessingTimeTrigger()
 
     def is_event_time(self) -> bool:
-        return True
+        return self._event_time
 
     def __repr__(self) -> str:
-        return f"TumblingEventTimeWindows({self._size}, {self._offset})"
+        return f"{type(self).__name__}({self._size}, {self._offset})"
 
 
-class TumblingProcessingTimeWindows(WindowAssigner):
+class TumblingEventTimeWindows(_TumblingWindows):
+    """Fixed-size, non-overlapping event-time windows ``[start, start + size)``."""
+
+
+class TumblingProcessingTimeWindows(_TumblingWindows):
     """Fixed-size windows of processing time (the record's timestamp is ignored)."""
 
-    def __init__(self, size: int, offset: int = 0) -> None:
-        _check_tumbling(size, offset, "TumblingProcessingTimeWindows")
-        self._size = size
-        self._offset = offset
-
-    @staticmethod
-    def of(size: Any, offset: Any = None) -> TumblingProcessingTimeWindows:
-        return TumblingProcessingTimeWindows(
-            _ms(size, "TumblingProcessingTimeWindows.of"),
-            0 if offset is None else _ms(offset, "TumblingProcessingTimeWindows.of"))
-
-    def assign_windows(self, element, timestamp, context):
-        now = context.get_current_processing_time()
-        start = now - (now - self._offset) % self._size
-        return [TimeWindow(start, start + self._size)]
-
-    def get_default_trigger(self, env) -> Trigger:
-        return ProcessingTimeTrigger()
-
-    def is_event_time(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return f"TumblingProcessingTimeWindows({self._size}, {self._offset})"
+    _event_time = False
 
 
-class SlidingEventTimeWindows(WindowAssigner):
+class _SlidingWindows(WindowAssigner):
     """Windows of ``size`` starting every ``slide``; an element is in about ``size/slide`` of them."""
 
+    _event_time = True
+
     def __init__(self, size: int, slide: int, offset: int = 0) -> None:
-        _check_sliding(size, slide, offset, "SlidingEventTimeWindows")
+        _check_sliding(size, slide, offset, type(self).__name__)
         self._size = size
         self._slide = slide
         self._offset = offset
 
-    @staticmethod
-    def of(size: Any, slide: Any, offset: Any = None) -> SlidingEventTimeWindows:
-        what = "SlidingEventTimeWindows.of"
-        return SlidingEventTimeWindows(_ms(size, what), _ms(slide, what), 0 if offset is None else _ms(offset, what))
+    @classmethod
+    def of(cls, size: Any, slide: Any, offset: Any = None):
+        what = f"{cls.__name__}.of"
+        return cls(_ms(size, what), _ms(slide, what), 0 if offset is None else _ms(offset, what))
 
     def assign_windows(self, element, timestamp, context):
-        ts = _require_timestamp(timestamp, "SlidingEventTimeWindows")
-        return _sliding(ts, self._size, self._slide, self._offset)
+        t = _require_timestamp(timestamp, type(self).__name__) if self._event_time \
+            else context.get_current_processing_time()
+        return _sliding(t, self._size, self._slide, self._offset)
 
     def get_default_trigger(self, env) -> Trigger:
-        return EventTimeTrigger()
+        return EventTimeTrigger() if self._event_time else ProcessingTimeTrigger()
 
     def is_event_time(self) -> bool:
-        return True
+        return self._event_time
 
     def __repr__(self) -> str:
-        return f"SlidingEventTimeWindows({self._size}, {self._slide}, {self._offset})"
+        return f"{type(self).__name__}({self._size}, {self._slide}, {self._offset})"
 
 
-class SlidingProcessingTimeWindows(WindowAssigner):
+class SlidingEventTimeWindows(_SlidingWindows):
+    """Sliding windows of event time."""
+
+
+class SlidingProcessingTimeWindows(_SlidingWindows):
     """Sliding windows of processing time."""
 
-    def __init__(self, size: int, slide: int, offset: int = 0) -> None:
-        _check_sliding(size, slide, offset, "SlidingProcessingTimeWindows")
-        self._size = size
-        self._slide = slide
-        self._offset = offset
-
-    @staticmethod
-    def of(size: Any, slide: Any, offset: Any = None) -> SlidingProcessingTimeWindows:
-        return SlidingProcessingTimeWindows(
-            _ms(size, "SlidingProcessingTimeWindows.of"), _ms(slide, "SlidingProcessingTimeWindows.of"),
-            0 if offset is None else _ms(offset, "SlidingProcessingTimeWindows.of"))
-
-    def assign_windows(self, element, timestamp, context):
-        return _sliding(context.get_current_processing_time(), self._size, self._slide, self._offset)
-
-    def get_default_trigger(self, env) -> Trigger:
-        return ProcessingTimeTrigger()
-
-    def is_event_time(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return f"SlidingProcessingTimeWindows({self._size}, {self._slide}, {self._offset})"
+    _event_time = False
 
 
 class SessionWindowTimeGapExtractor(ABC):

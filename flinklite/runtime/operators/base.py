@@ -34,6 +34,7 @@ __all__ = [
     "UserFunctionError",
     "failing_record",
     "NO_RECORD",
+    "TimerFiringMixin",
 ]
 
 NO_RECORD = object()
@@ -214,6 +215,23 @@ class OperatorContext:
         self.batch_mode = batch_mode
         self.config = config
         self.task = task
+
+
+class TimerFiringMixin:
+    """For keyed operators with an ``InternalTimerService`` (``self.timer_service``) and a
+    ``TimestampedCollector`` (``self.collector``): a watermark first fires every due timer, then
+    their output goes out, then the watermark itself (§4: timer output precedes the watermark)."""
+
+    def process_watermark(self, watermark: int) -> None:
+        self.timer_service.advance_watermark(watermark)
+        self.collector.flush()
+        self.current_watermark = watermark
+        self.output.emit_watermark(watermark)
+
+    def end_key(self) -> None:
+        """BATCH mode: the current key's input is complete; fire all its timers."""
+        self.timer_service.fire_all_for_current_key()
+        self.collector.flush()
 
 
 class StreamOperator:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flinklite.datastream.functions import CoProcessFunction, KeyedCoProcessFunction
 from flinklite.datastream.time_domain import TimeDomain
+from flinklite.runtime.operators.base import TimerFiringMixin
 from flinklite.runtime.operators.collector import TimestampedCollector
 from flinklite.runtime.operators.process import KeyedTimerService, NonKeyedTimerService
 from flinklite.runtime.operators.simple import as_callable
@@ -168,7 +169,7 @@ class CoProcessOperator(TwoInputStreamOperator):
         self._process(self.fn.process_element2, values, timestamps, keys)
 
 
-class KeyedCoProcessOperator(CoProcessOperator):
+class KeyedCoProcessOperator(TimerFiringMixin, CoProcessOperator):
     keyed = True
 
     def _timer_service(self):
@@ -200,12 +201,3 @@ class KeyedCoProcessOperator(CoProcessOperator):
         self._fire(ts, TimeDomain.PROCESSING_TIME, ts)  # PyFlink stamps these with the timer time too
         self.collector.flush()
 
-    def process_watermark(self, watermark: int) -> None:
-        self.timer_service.advance_watermark(watermark)
-        self.collector.flush()
-        self.current_watermark = watermark
-        self.output.emit_watermark(watermark)
-
-    def end_key(self) -> None:
-        self.timer_service.fire_all_for_current_key()
-        self.collector.flush()

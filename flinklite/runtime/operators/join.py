@@ -26,6 +26,7 @@ from flinklite.datastream.output_tag import OutputTag
 from flinklite.datastream.state import MapStateDescriptor
 from flinklite.datastream.window import _ms
 from flinklite.errors import InvalidProgramException
+from flinklite.runtime.operators.base import TimerFiringMixin
 from flinklite.runtime.operators.collector import TimestampedCollector
 from flinklite.runtime.operators.two_input import TwoInputStreamOperator
 from flinklite.runtime.runtime_context import StreamingRuntimeContext
@@ -131,7 +132,7 @@ _LEFT = MapStateDescriptor("interval-join-left-buffer")
 _RIGHT = MapStateDescriptor("interval-join-right-buffer")
 
 
-class IntervalJoinOperator(TwoInputStreamOperator):
+class IntervalJoinOperator(TimerFiringMixin, TwoInputStreamOperator):
     keyed = True
 
     def __init__(self, fn: ProcessJoinFunction, lo: int, hi: int, left_late: Any = None, right_late: Any = None,
@@ -238,12 +239,3 @@ class IntervalJoinOperator(TwoInputStreamOperator):
     def on_processing_time(self, ts: int, key: Any, ns: Any) -> None:
         pass
 
-    def process_watermark(self, watermark: int) -> None:
-        self.timer_service.advance_watermark(watermark)
-        self.collector.flush()
-        self.current_watermark = watermark
-        self.output.emit_watermark(watermark)
-
-    def end_key(self) -> None:
-        self.timer_service.fire_all_for_current_key()
-        self.collector.flush()

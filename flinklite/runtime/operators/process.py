@@ -16,7 +16,7 @@ from flinklite.datastream.functions import KeyedProcessFunction, ProcessFunction
 from flinklite.datastream.time_domain import TimeDomain
 from flinklite.datastream.timerservice import TimerService
 from flinklite.errors import IllegalStateException
-from flinklite.runtime.operators.base import StreamOperator
+from flinklite.runtime.operators.base import StreamOperator, TimerFiringMixin
 from flinklite.runtime.operators.collector import TimestampedCollector
 from flinklite.runtime.runtime_context import StreamingRuntimeContext
 from flinklite.time.timer_service import InternalTimerService
@@ -155,7 +155,7 @@ class _KeyedContext(KeyedProcessFunction.OnTimerContext):
         return self.domain
 
 
-class KeyedProcessOperator(StreamOperator):
+class KeyedProcessOperator(TimerFiringMixin, StreamOperator):
     keyed = True
 
     def __init__(self, fn: KeyedProcessFunction, name: str = "KeyedProcess", uid: str | None = None) -> None:
@@ -218,13 +218,3 @@ class KeyedProcessOperator(StreamOperator):
         self._fire(ts, TimeDomain.PROCESSING_TIME, ts)  # PyFlink stamps these with the timer time too
         self.collector.flush()  # processing-time timers run between batches: emit at once
 
-    def process_watermark(self, watermark: int) -> None:
-        self.timer_service.advance_watermark(watermark)
-        self.collector.flush()
-        self.current_watermark = watermark
-        self.output.emit_watermark(watermark)
-
-    def end_key(self) -> None:
-        """BATCH mode: the current key's input is complete; fire its timers."""
-        self.timer_service.fire_all_for_current_key()
-        self.collector.flush()

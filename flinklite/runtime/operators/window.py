@@ -49,7 +49,7 @@ from flinklite.datastream.window import (
     WindowAssigner,
 )
 from flinklite.errors import IllegalStateException
-from flinklite.runtime.operators.base import StreamOperator
+from flinklite.runtime.operators.base import StreamOperator, TimerFiringMixin
 from flinklite.runtime.operators.collector import TimestampedCollector
 from flinklite.runtime.runtime_context import StreamingRuntimeContext
 from flinklite.time.timer_service import InternalTimerService
@@ -303,7 +303,7 @@ _CONTENTS = "window-contents"
 _MERGING_SET = ValueStateDescriptor("merging-window-set")
 
 
-class WindowOperator(StreamOperator):
+class WindowOperator(TimerFiringMixin, StreamOperator):
     keyed = True
 
     def __init__(self, spec: WindowSpec, name: str = "Window", uid: str | None = None) -> None:
@@ -691,16 +691,6 @@ class WindowOperator(StreamOperator):
         self._on_timer(ts, key, ns, False)
         self.collector.flush()  # processing-time timers run between batches: emit at once
 
-    def process_watermark(self, watermark: int) -> None:
-        self.timer_service.advance_watermark(watermark)
-        self.collector.flush()
-        self.current_watermark = watermark
-        self.output.emit_watermark(watermark)
-
-    def end_key(self) -> None:
-        """BATCH mode: the current key's input is complete; fire its timers."""
-        self.timer_service.fire_all_for_current_key()
-        self.collector.flush()
 
 
 _NOTHING = object()
