@@ -7,9 +7,9 @@ committed.
 
     def build(env, data):
         return (env.from_collection(data)
-                   .map(lambda v: (v % 3, v)).name("to-pair")
+                   .map(lambda v: (v % 3, 1)).name("to-pair")
                    .key_by(lambda p: p[0])
-                   .reduce(lambda a, b: (a[0], a[1] + b[1])))
+                   .reduce(lambda a, b: (a[0], a[1] + b[1])))   # a rolling count per key
 
     result = check_exactly_once(build, list(range(200)),
                                 FaultPlan().fail_operator("to-pair", at_record=120))

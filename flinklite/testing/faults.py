@@ -110,8 +110,7 @@ class FiredFault:
     detail: str
 
     def __str__(self) -> str:
-        return (f"{self.fault.describe()} fired in {self.operator} (subtask {self.subtask}, "
-                f"attempt {self.attempt}): {self.detail}")
+        return f"{self.fault.describe()} fired in {self.operator}, attempt {self.attempt}: {self.detail}"
 
 
 class FaultPlan:

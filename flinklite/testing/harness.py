@@ -300,6 +300,7 @@ class OperatorHarness:
 
     # -- timers and state ----------------------------------------------------------------------
     def _timer_services(self) -> list:
+        self._ensure_open()  # restored timers are handed to the operator's timer service in open()
         if self.keyed_backend is None:
             return []
         return list(self.keyed_backend.timer_services.values())
@@ -312,6 +313,7 @@ class OperatorHarness:
 
     def num_keyed_state_entries(self) -> int:
         """Entries in all keyed state of this subtask (every key, every namespace)."""
+        self._ensure_open()
         if self.keyed_backend is None:
             return 0
         return sum(1 for st in self.keyed_backend.states.values() for _ in st.entries())
