@@ -79,12 +79,12 @@ def _default(allow_pickle: bool, what: str):
 
 
 def _attributes(obj: Any) -> dict:
-    if hasattr(obj, "__dict__"):
-        return dict(vars(obj))
-    out = {}
+    # both kinds: a class with __slots__ whose base has none has a (usually empty) __dict__ too
+    out = dict(getattr(obj, "__dict__", {}))
     for cls in type(obj).__mro__:
-        for name in getattr(cls, "__slots__", ()):
-            if hasattr(obj, name):
+        slots = getattr(cls, "__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and hasattr(obj, name):
                 out[name] = getattr(obj, name)
     return out
 

@@ -101,8 +101,12 @@ class JobShape:
     """A small job, as data. ``source``: ``"collection"`` (``from_collection``, parallelism 1) or
     ``"number_sequence"`` (parallel ``NumberSequenceSource`` over the record indexes).
     ``steps``: ``("map", a)`` (value * a + 1) and ``("filter", m)`` (drop values divisible by m),
-    in order. ``keyed``: None, ``"count"`` (running count per key: emits ``(key, n)``) or
-    ``"sum"`` (per-key total emitted at the end of input by an event-time timer).
+    in order. ``keyed``: None, ``"count"`` (running count per key: emits ``(key, n)``),
+    ``"sum"`` (per-key total emitted at the end of input by an event-time timer) or
+    ``"window"`` (a tumbling event-time window of ``window_size`` ms per key, reducing its
+    records to ``(key, earliest timestamp, sum of values)``; needs ``event_time``; the data's
+    disorder must stay within ``max_delay``, so no record is late and results do not depend on
+    when watermarks happen to be emitted).
     ``timers``: the keyed function also registers an event-time timer at ``ts + timer_delay``
     per record and emits ``("timer", key, t)`` when it fires. ``event_time``: assign timestamps
     and bounded-out-of-orderness watermarks after the source."""
@@ -115,6 +119,7 @@ class JobShape:
     event_time: bool = True
     max_delay: int = 10
     timer_delay: int = 5
+    window_size: int = 20
 
     @property
     def source_name(self) -> str:
@@ -140,21 +145,23 @@ class JobShape:
 @st.composite
 def job_shapes(draw: Any, max_parallelism: int = 4, max_steps: int = 3,
                sources: Sequence[str] = ("collection", "number_sequence"),
-               keyed: Sequence[str | None] = (None, "count", "sum")) -> JobShape:
+               keyed: Sequence[str | None] = (None, "count", "sum", "window")) -> JobShape:
     """Random :class:`JobShape` s, parallelism ``1..max_parallelism``. For at-least-once tests
-    leave out ``"sum"`` (``keyed=(None, "count")``): a replayed record is counted twice in the
-    total, so the final sum legitimately differs."""
+    leave out ``"sum"`` and ``"window"`` (``keyed=(None, "count")``): a replayed record is
+    counted twice in a total, so totals legitimately differ."""
     steps = tuple(draw(st.lists(st.one_of(st.tuples(st.just("map"), st.integers(-3, 3)),
                                           st.tuples(st.just("filter"), st.integers(2, 5))),
                                 max_size=max_steps)))
     keyed_kind = draw(st.sampled_from(list(keyed)))
+    windowed = keyed_kind == "window"
     return JobShape(
         source=draw(st.sampled_from(list(sources))),
         parallelism=draw(st.integers(1, max_parallelism)),
         steps=steps,
         keyed=keyed_kind,
-        timers=keyed_kind is not None and draw(st.booleans()),
-        event_time=draw(st.booleans()),
+        timers=keyed_kind is not None and not windowed and draw(st.booleans()),
+        event_time=windowed or draw(st.booleans()),
+        window_size=draw(st.integers(5, 40)) if windowed else 20,
     )
 
 
@@ -188,10 +195,23 @@ def build_job(env: Any, shape: JobShape, data: list[tuple[Any, int, Any]]) -> An
             ds = ds.filter(_NotDivisible(arg)).name(f"filter{i}").uid(f"filter{i}")
         else:
             raise ValueError(f"unknown step {kind!r}: use 'map' or 'filter'")
-    if shape.keyed is not None:
+    if shape.keyed == "window":
+        from flinklite.common import Time
+        from flinklite.datastream.window import TumblingEventTimeWindows
+
+        if not shape.event_time:
+            raise ValueError("a 'window' job shape needs event_time=True")
+        ds = (ds.key_by(_first).window(TumblingEventTimeWindows.of(Time.milliseconds(shape.window_size)))
+              .reduce(_window_sum).name("keyed").uid("keyed"))
+    elif shape.keyed is not None:
         fn = _KeyedShapeFunction(shape.keyed, shape.timers, shape.timer_delay)
         ds = ds.key_by(_first).process(fn).name("keyed").uid("keyed")
     return ds
+
+
+def _window_sum(a: tuple, b: tuple) -> tuple:
+    # commutative and associative: the result does not depend on the arrival order
+    return (a[0], min(a[1], b[1]), a[2] + b[2])
 
 
 # -- the functions job shapes use (module-level: copyable and picklable) ------------------------

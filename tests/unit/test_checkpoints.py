@@ -412,3 +412,11 @@ def test_stop_with_savepoint_drain_fires_windows_before_the_barrier(tmp_path):
     cp, manifest = load_checkpoint(path)
     (win_id,) = [op for op, info in manifest["operators"].items() if info.get("uid") == "win"]
     assert not cp.keyed_state_for(win_id)  # the drained windows are not in the savepoint
+
+
+def test_flinklite_objects_round_trip_with_slots_and_dict():
+    from flinklite.datastream.window import GlobalWindow, TimeWindow
+
+    w = decode(encode([TimeWindow(-10, 20), GlobalWindow.get()]))
+    assert w[0] == TimeWindow(-10, 20) and hash(w[0]) == hash(TimeWindow(-10, 20))
+    assert w[0].max_timestamp() == 19 and isinstance(w[1], GlobalWindow)
