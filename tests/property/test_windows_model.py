@@ -1,9 +1,11 @@
 """The window operator against a brute-force reference model (semantics reference §3).
 
-Random out-of-order streams with per-record bounded-out-of-orderness watermarks (deterministic:
-a punctuated generator on a parallelism-1 stage), random assigners (tumbling, sliding, session,
-count), random allowed lateness, window operator parallelism 1..4. The engine's on-time firings,
-late firings and late side output must equal the model's as multisets.
+Random out-of-order streams with per-record bounded-out-of-orderness watermarks of a random bound
+(deterministic: a punctuated generator on a parallelism-1 stage), random assigners (tumbling,
+sliding, session, count), random triggers on time windows (the default EventTimeTrigger,
+CountTrigger, PurgingTrigger over either), random allowed lateness, window operator parallelism
+1..4. The engine's on-time firings, late firings and late side output must equal the model's as
+multisets.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from _window_helpers import collect, make_env, punctuated  # noqa: E402
 from flinklite.datastream import OutputTag  # noqa: E402
 from flinklite.datastream.functions import ProcessWindowFunction  # noqa: E402
 from flinklite.datastream.window import (  # noqa: E402
+    CountTrigger,
     EventTimeSessionWindows,
+    EventTimeTrigger,
+    PurgingTrigger,
     SlidingEventTimeWindows,
     TumblingEventTimeWindows,
 )
@@ -65,6 +70,10 @@ def model(events, kind, p, bound, lateness):
     def fire(key, w, items):
         out[("fire", key, w[0], w[1], tuple(sorted(i for i in items)))] += 1
 
+    trigger, trigger_n = p.get("trigger", ("event", 0))
+    purging = trigger.startswith("purging_")
+    counting = trigger.endswith("count")
+
     def advance(new_wm):
         for (key, w), st_ in sorted(wins.items(), key=lambda kv: kv[0][1][1]):
             mts = w[1] - 1
@@ -72,6 +81,8 @@ def model(events, kind, p, bound, lateness):
                 st_["pending"] = False
                 if st_["items"]:
                     fire(key, w, st_["items"])
+                    if purging:
+                        st_["items"] = []
         for kw in [kw for kw in wins if kw[1][1] - 1 + lateness <= new_wm]:
             del wins[kw]
 
@@ -126,10 +137,19 @@ def model(events, kind, p, bound, lateness):
                 if w[1] - 1 + lateness <= wm:
                     continue
                 skipped = False
-                stw = wins.setdefault((key, w), {"items": [], "pending": False})
+                stw = wins.setdefault((key, w), {"items": [], "pending": False, "count": 0})
                 stw["items"].append(ident)
-                if w[1] - 1 <= wm:
+                if counting:  # CountTrigger: fires on the n-th element, never on time
+                    stw["count"] += 1
+                    if stw["count"] >= trigger_n:
+                        stw["count"] = 0
+                        fire(key, w, stw["items"])
+                        if purging:
+                            stw["items"] = []
+                elif w[1] - 1 <= wm:  # EventTimeTrigger: a late firing
                     fire(key, w, stw["items"])
+                    if purging:
+                        stw["items"] = []
                 else:
                     stw["pending"] = True
         if skipped and ts + lateness <= wm:
@@ -162,6 +182,13 @@ def engine(events, kind, p, bound, lateness, parallelism):
         else:
             assigner = EventTimeSessionWindows.with_gap(p["gap"])
         ws = keyed.window(assigner).allowed_lateness(lateness).side_output_late_data(late)
+        trigger, n = p.get("trigger", ("event", 0))
+        if trigger == "count":
+            ws = ws.trigger(CountTrigger.of(n))
+        elif trigger == "purging_count":
+            ws = ws.trigger(PurgingTrigger.of(CountTrigger.of(n)))
+        elif trigger == "purging_event":
+            ws = ws.trigger(PurgingTrigger.of(EventTimeTrigger.create()))
     fired = ws.process(Describe())
     stream = fired
     if kind not in ("count", "count_sliding"):
@@ -184,6 +211,9 @@ def scenarios(draw):
         p = {"size": draw(st.integers(1, 4))}
     else:
         p = {"size": draw(st.integers(1, 5)), "slide": draw(st.integers(1, 4))}
+    if kind in ("tumbling", "sliding"):
+        p["trigger"] = draw(st.sampled_from([("event", 0), ("count", draw(st.integers(1, 3))),
+                                             ("purging_count", draw(st.integers(1, 3))), ("purging_event", 0)]))
     n = draw(st.integers(0, 40))
     keys = draw(st.integers(1, 4))
     events = [(f"k{draw(st.integers(0, keys - 1))}", draw(st.integers(-30, 120)), i) for i in range(n)]
@@ -198,7 +228,7 @@ def _check(sc):
     assert engine(events, kind, p, bound, lateness, parallelism) == model(events, kind, p, bound, lateness)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_windows_match_model(sc):
     _check(sc)
@@ -215,3 +245,15 @@ def test_model_sanity_touching_sessions_merge():
     ev = [("k", 0, 0), ("k", 10, 1)]
     assert model(ev, "session", {"gap": 10}, 100, 0) == Counter({("fire", "k", 0, 20, (0, 1)): 1})
     assert engine(ev, "session", {"gap": 10}, 100, 0, 1) == model(ev, "session", {"gap": 10}, 100, 0)
+
+
+@pytest.mark.parametrize("trigger", [("count", 2), ("purging_count", 2), ("purging_event", 0), ("count", 1)])
+def test_triggers_on_fixed_streams(trigger):
+    # several elements per window, out of order, with a late one inside the allowed lateness
+    events = [("k0", 1, 0), ("k0", 3, 1), ("k0", 2, 2), ("k1", 4, 3), ("k0", 12, 4), ("k0", 5, 5),
+              ("k0", 14, 6), ("k0", 25, 7), ("k0", 8, 8), ("k1", 9, 9)]
+    for kind, p in (("tumbling", {"size": 10, "offset": 0}), ("sliding", {"size": 10, "slide": 5})):
+        p = dict(p, trigger=trigger)
+        expected = model(events, kind, p, 2, 5)
+        assert expected  # the scenario must produce firings
+        assert engine(events, kind, p, 2, 5, 2) == expected
