@@ -347,6 +347,32 @@ class DataStream:
             return out
         return iterator
 
+    # -- windows and joins (builders in windowed_stream.py, operators in runtime/operators) -----
+    def window_all(self, window_assigner: Any) -> Any:
+        """Group the whole (non-keyed) stream into windows; the window operator runs at parallelism 1."""
+        from flinklite.datastream.windowed_stream import AllWindowedStream
+
+        return AllWindowedStream(self, window_assigner)
+
+    def count_window_all(self, size: int, slide: int | None = 0) -> Any:
+        """Count windows over the whole stream (Java Flink's ``countWindowAll``; non-portable)."""
+        from flinklite.datastream.windowed_stream import AllWindowedStream, count_window_assigner
+
+        return AllWindowedStream(self, count_window_assigner(size, slide))
+
+    def join(self, other: DataStream) -> Any:
+        """Window join (Java Flink API; non-portable): ``a.join(b).where(ka).equal_to(kb)
+        .window(assigner).apply(join_fn)``."""
+        from flinklite.datastream.windowed_stream import JoinedStreams
+
+        return JoinedStreams(self, other)
+
+    def co_group(self, other: DataStream) -> Any:
+        """Window coGroup (Java Flink API; non-portable)."""
+        from flinklite.datastream.windowed_stream import CoGroupedStreams
+
+        return CoGroupedStreams(self, other)
+
     def cache(self) -> DataStream:
         return self
 
@@ -460,6 +486,27 @@ class KeyedStream(DataStream):
 
     def max_by(self, position_to_max_by: int | str = 0) -> DataStream:
         return self._aggregate("max_by", position_to_max_by)
+
+    def window(self, window_assigner: Any) -> Any:
+        """Group this keyed stream into windows: ``.window(TumblingEventTimeWindows.of(...))``."""
+        from flinklite.datastream.windowed_stream import WindowedStream
+
+        return WindowedStream(self, window_assigner)
+
+    def count_window(self, size: int, slide: int | None = 0) -> Any:
+        """Count windows per key (PyFlink semantics): tumbling of ``size`` elements, or sliding by
+        ``slide``; each fires once, when it holds ``size`` elements (a trailing partial window
+        never fires)."""
+        from flinklite.datastream.windowed_stream import WindowedStream, count_window_assigner
+
+        return WindowedStream(self, count_window_assigner(size, slide))
+
+    def interval_join(self, other: KeyedStream) -> Any:
+        """Interval join of two keyed streams (Java Flink API; non-portable): ``a.key_by(..)
+        .interval_join(b.key_by(..)).between(lower, upper).process(ProcessJoinFunction)``."""
+        from flinklite.runtime.operators.join import IntervalJoin
+
+        return IntervalJoin(self, other)
 
     def print(self, sink_identifier: str | None = None) -> DataStreamSink:
         # PyFlink ignores the identifier of a KeyedStream's print sink; we do the same.
@@ -669,69 +716,3 @@ class CloseableIterator:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.close()
-
-
-# == windows and joins ==========================================================================
-# Kept in one block (owned by the windows/joins work) and attached to the classes below, so the
-# rest of this module can change independently. The builders live in windowed_stream.py and the
-# operators in runtime/operators/window.py and runtime/operators/join.py.
-def _window(self: KeyedStream, window_assigner: Any) -> Any:
-    """Group this keyed stream into windows: ``.window(TumblingEventTimeWindows.of(...))``."""
-    from flinklite.datastream.windowed_stream import WindowedStream
-
-    return WindowedStream(self, window_assigner)
-
-
-def _count_window(self: KeyedStream, size: int, slide: int | None = 0) -> Any:
-    """Count windows per key (PyFlink semantics): tumbling of ``size`` elements, or sliding by
-    ``slide``; each fires once, when it holds ``size`` elements (a trailing partial window never
-    fires)."""
-    from flinklite.datastream.windowed_stream import WindowedStream, count_window_assigner
-
-    return WindowedStream(self, count_window_assigner(size, slide))
-
-
-def _window_all(self: DataStream, window_assigner: Any) -> Any:
-    """Group the whole (non-keyed) stream into windows; the window operator runs at parallelism 1."""
-    from flinklite.datastream.windowed_stream import AllWindowedStream
-
-    return AllWindowedStream(self, window_assigner)
-
-
-def _count_window_all(self: DataStream, size: int, slide: int | None = 0) -> Any:
-    """Count windows over the whole stream (Java Flink's ``countWindowAll``; non-portable)."""
-    from flinklite.datastream.windowed_stream import AllWindowedStream, count_window_assigner
-
-    return AllWindowedStream(self, count_window_assigner(size, slide))
-
-
-def _join(self: DataStream, other: DataStream) -> Any:
-    """Window join (Java Flink API; non-portable): ``a.join(b).where(ka).equal_to(kb)
-    .window(assigner).apply(join_fn)``."""
-    from flinklite.datastream.windowed_stream import JoinedStreams
-
-    return JoinedStreams(self, other)
-
-
-def _co_group(self: DataStream, other: DataStream) -> Any:
-    """Window coGroup (Java Flink API; non-portable)."""
-    from flinklite.datastream.windowed_stream import CoGroupedStreams
-
-    return CoGroupedStreams(self, other)
-
-
-def _interval_join(self: KeyedStream, other: KeyedStream) -> Any:
-    """Interval join of two keyed streams (Java Flink API; non-portable):
-    ``a.key_by(..).interval_join(b.key_by(..)).between(lower, upper).process(ProcessJoinFunction)``."""
-    from flinklite.runtime.operators.join import IntervalJoin
-
-    return IntervalJoin(self, other)
-
-
-KeyedStream.window = _window  # type: ignore[attr-defined]
-KeyedStream.count_window = _count_window  # type: ignore[attr-defined]
-KeyedStream.interval_join = _interval_join  # type: ignore[attr-defined]
-DataStream.window_all = _window_all  # type: ignore[attr-defined]
-DataStream.count_window_all = _count_window_all  # type: ignore[attr-defined]
-DataStream.join = _join  # type: ignore[attr-defined]
-DataStream.co_group = _co_group  # type: ignore[attr-defined]
