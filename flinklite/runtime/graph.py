@@ -195,14 +195,11 @@ def build_job_graph(transformations: list[Transformation], env_config: Any, job_
             uids[node.uid] = node
     _assign_operator_ids(ordered)
     _check_side_outputs(ordered)
-    _chain(ordered, env_config.chaining_enabled and not batch_blocks_chaining(batch))
+    # (BATCH needs no special case: its blocking, keyed exchanges are never forward edges)
+    _chain(ordered, env_config.chaining_enabled)
     vertices = _vertices(ordered)
     return JobGraph(vertices=vertices, nodes=ordered, edges=edges, batch=batch,
                     job_name=job_name or "Flink Streaming Job")
-
-
-def batch_blocks_chaining(batch: bool) -> bool:
-    return False  # keyed (blocking) exchanges are never forward, so chaining is unaffected
 
 
 def _make_edge(up: StreamNode, down: StreamNode, partitioner: Any, tag: str | None, input_index: int) -> StreamEdge:

@@ -109,7 +109,7 @@ class BroadcastProcessOperator(_BroadcastMixin, TwoInputStreamOperator):
         self.descriptors = descriptors
         self.broadcast_states: dict[str, HeapBroadcastState] = {}
 
-    def open(self) -> None:  # noqa: D102
+    def open(self) -> None:
         from flinklite.runtime.operators.collector import TimestampedCollector
         from flinklite.runtime.runtime_context import StreamingRuntimeContext
 
