@@ -1,9 +1,15 @@
 """Running a job in this process (Flink's ``MiniCluster`` + ``JobMaster`` + ``ExecutionGraph``).
 
 :class:`LocalJob` expands the job graph by parallelism into tasks and channels, opens every
-operator, and drives the :class:`~flinklite.runtime.scheduler.Scheduler`. When a task fails it
-closes every task (without ``finish``) and raises a ``JobExecutionException`` that names the
-operator, its uid, the subtask and the record, with the user's exception as ``__cause__``.
+operator, and drives the :class:`~flinklite.runtime.scheduler.Scheduler`. It owns the
+:class:`~flinklite.checkpoint.coordinator.CheckpointCoordinator` and the checkpoint storage.
+
+When a task fails, the restart strategy decides (Flink's full failover): either every task is
+rebuilt from the latest completed checkpoint (sources rewind, state and timers come back,
+watermarks start again from MIN), or every task is closed without ``finish`` and the caller gets
+a ``JobExecutionException`` naming the operator, its uid, the subtask and the record, with the
+user's exception as ``__cause__``. A job can also start from a checkpoint or savepoint on disk
+(``execution.state-recovery.path``), matching state to operators by operator id.
 """
 
 from __future__ import annotations
