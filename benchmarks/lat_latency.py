@@ -69,12 +69,12 @@ class _PacedReader(SourceReader):
         self.emitted += len(values)
         return values, None
 
-    def next_available_ms(self) -> int | None:
+    def next_available_ms(self) -> float | None:
         if self.t0 is None:
             return None
         wait_ns = self.t0 + self.emitted * self.period_ns - perf_counter_ns()
-        # the scheduler's clock: wall-clock milliseconds; round up so we never poll too early
-        return time.time_ns() // 1_000_000 + max(0, -(-wait_ns // 1_000_000))
+        # the scheduler's clock is wall-clock milliseconds; fractions make it wake on time
+        return (time.time_ns() + max(0, wait_ns)) / 1_000_000
 
 
 class PacedSource(Source):

@@ -266,7 +266,7 @@ class SourceStreamTask(StreamTask):
         if self.status != RUNNING:
             return False
         if self.wait_until is not None:
-            if self.job.pt_service.now() < self.wait_until:
+            if self.job.pt_service.clock.now_precise_ms() < self.wait_until:
                 return False
             self.wait_until = None
         return self.outputs_available()

@@ -7,6 +7,7 @@ job on a ``ManualClock`` and get the same trace every time. ``SystemClock`` is t
 
 from __future__ import annotations
 
+import math
 import time
 
 __all__ = ["Clock", "SystemClock", "ManualClock"]
@@ -20,7 +21,11 @@ class Clock:
     def now_ms(self) -> int:
         raise NotImplementedError
 
-    def sleep_until(self, deadline_ms: int) -> None:
+    def now_precise_ms(self) -> float:
+        """Now, with sub-millisecond precision (for sources paced faster than 1 kHz)."""
+        return float(self.now_ms())
+
+    def sleep_until(self, deadline_ms: float) -> None:
         """Let processing time pass until ``deadline_ms`` (the scheduler calls this when idle)."""
         raise NotImplementedError
 
@@ -31,10 +36,17 @@ class SystemClock(Clock):
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
 
-    def sleep_until(self, deadline_ms: int) -> None:
-        delay = deadline_ms - self.now_ms()
-        if delay > 0:
-            time.sleep(delay / 1000.0)
+    def now_precise_ms(self) -> float:
+        return time.time_ns() / 1_000_000
+
+    def sleep_until(self, deadline_ms: float) -> None:
+        # time.sleep overshoots by tens of microseconds: sleep most of a long wait, then spin
+        # for the last stretch, so a source paced at 20 kHz is polled on time
+        delay = deadline_ms - self.now_precise_ms()
+        if delay > 1.0:
+            time.sleep((delay - 0.5) / 1000.0)
+        while self.now_precise_ms() < deadline_ms:
+            pass
 
 
 class ManualClock(Clock):
@@ -57,5 +69,5 @@ class ManualClock(Clock):
     def advance_by(self, delta_ms: int) -> None:
         self._now += max(0, delta_ms)
 
-    def sleep_until(self, deadline_ms: int) -> None:
-        self.advance_to(deadline_ms)
+    def sleep_until(self, deadline_ms: float) -> None:
+        self.advance_to(math.ceil(deadline_ms))

@@ -48,8 +48,9 @@ class SourceReader:
         nothing is available right now; ``None`` when the input is exhausted for good."""
         raise NotImplementedError
 
-    def next_available_ms(self) -> int | None:
-        """When nothing is available: the processing time at which to poll again (None: soon)."""
+    def next_available_ms(self) -> float | None:
+        """When nothing is available: the processing time (epoch ms; fractions allowed, for
+        sources paced faster than 1 kHz) at which to poll again (None: soon)."""
         return None
 
     def snapshot_state(self) -> list:
