@@ -19,6 +19,7 @@ import datetime
 import decimal
 import importlib
 import pickle
+import struct
 from typing import Any
 
 import msgpack
@@ -28,6 +29,7 @@ from flinklite.errors import FlinkliteError
 __all__ = ["encode", "decode", "StateSerializationError"]
 
 _TUPLE, _ROW, _SET, _FROZENSET, _BIGINT, _DECIMAL, _DATETIME, _DATE, _TIME, _TIMEDELTA, _OBJECT, _PICKLE = range(1, 13)
+_TIME_WINDOW = 13  # the namespace of every time-window state entry and timer: worth its own code
 
 
 class StateSerializationError(FlinkliteError, TypeError):
@@ -53,6 +55,8 @@ def _default(allow_pickle: bool, what: str):
             return msgpack.ExtType(_TIME, obj.isoformat().encode())
         if t is datetime.timedelta:
             return msgpack.ExtType(_TIMEDELTA, _pack([obj.days, obj.seconds, obj.microseconds], False, what))
+        if t is _time_window_class():
+            return msgpack.ExtType(_TIME_WINDOW, _TW_STRUCT.pack(obj.start, obj.end))
         module = getattr(t, "__module__", "")
         if module == "flinklite.common.types" and t.__name__ == "Row":
             names = obj._fields if hasattr(obj, "_fields") else None
@@ -76,6 +80,18 @@ def _default(allow_pickle: bool, what: str):
         )
 
     return default
+
+
+_TW: list = []
+_TW_STRUCT = struct.Struct(">qq")
+
+
+def _time_window_class() -> type:
+    if not _TW:
+        from flinklite.datastream.window import TimeWindow
+
+        _TW.append(TimeWindow)
+    return _TW[0]
 
 
 def _attributes(obj: Any) -> dict:
@@ -104,6 +120,8 @@ def encode(obj: Any, allow_pickle: bool = False, what: str = "state") -> bytes:
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
+    if code == _TIME_WINDOW:
+        return _time_window_class()(*_TW_STRUCT.unpack(data))
     if code == _TUPLE:
         return tuple(decode(data))
     if code == _ROW:

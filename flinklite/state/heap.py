@@ -410,17 +410,20 @@ class HeapKeyedStateBackend:
     def snapshot(self) -> dict[int, bytes]:
         """State and timers grouped by key group, each group encoded (msgpack: a consistent copy
         taken at the barrier). A key group can be restored on its own, on any subtask."""
+        # records are plain lists, not tuples: msgpack writes lists natively, tuples need an
+        # extension type (a nested encoder call per record)
         groups: dict[int, tuple[dict, list]] = {}
+        kg_of = self.key_group_of
         for name, st in self._states.items():
             for ns, key, value in st.entries():
-                groups.setdefault(self.key_group_of(key), ({}, []))[0].setdefault(name, []).append((ns, key, value))
+                groups.setdefault(kg_of(key), ({}, []))[0].setdefault(name, []).append([ns, key, value])
         for name, entries in self._restored_entries.items():  # restored, not yet claimed by open()
             for ns, key, value in entries:
-                groups.setdefault(self.key_group_of(key), ({}, []))[0].setdefault(name, []).append((ns, key, value))
+                groups.setdefault(kg_of(key), ({}, []))[0].setdefault(name, []).append([ns, key, value])
         for svc_name, svc in self.timer_services.items():
             for domain, queue in (("et", svc.event_time_timers), ("pt", svc.processing_time_timers)):
                 for ts, key, ns in queue:
-                    groups.setdefault(self.key_group_of(key), ({}, []))[1].append((svc_name, domain, ts, key, ns))
+                    groups.setdefault(kg_of(key), ({}, []))[1].append([svc_name, domain, ts, key, ns])
         out = {}
         for kg, (states, timers) in groups.items():
             encoded = {name: encode(entries, self._may_pickle(name), self._what(name))
