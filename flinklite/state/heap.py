@@ -410,24 +410,31 @@ class HeapKeyedStateBackend:
     def snapshot(self) -> dict[int, bytes]:
         """State and timers grouped by key group, each group encoded (msgpack: a consistent copy
         taken at the barrier). A key group can be restored on its own, on any subtask."""
-        # records are plain lists, not tuples: msgpack writes lists natively, tuples need an
-        # extension type (a nested encoder call per record)
-        groups: dict[int, tuple[dict, list]] = {}
+        # Layout per key group: {state: {namespace: [[key, value], ...]}} and
+        # {"service/domain": {namespace: [[ts, key], ...]}}. Grouping by namespace writes each
+        # window once per key group, and plain lists are native to msgpack (tuples are not).
+        groups: dict[int, tuple[dict, dict]] = {}
         kg_of = self.key_group_of
+
+        def add_entry(name: str, ns: Any, key: Any, value: Any) -> None:
+            states = groups.setdefault(kg_of(key), ({}, {}))[0]
+            states.setdefault(name, {}).setdefault(ns, []).append([key, value])
+
         for name, st in self._states.items():
             for ns, key, value in st.entries():
-                groups.setdefault(kg_of(key), ({}, []))[0].setdefault(name, []).append([ns, key, value])
+                add_entry(name, ns, key, value)
         for name, entries in self._restored_entries.items():  # restored, not yet claimed by open()
             for ns, key, value in entries:
-                groups.setdefault(kg_of(key), ({}, []))[0].setdefault(name, []).append([ns, key, value])
+                add_entry(name, ns, key, value)
         for svc_name, svc in self.timer_services.items():
             for domain, queue in (("et", svc.event_time_timers), ("pt", svc.processing_time_timers)):
                 for ts, key, ns in queue:
-                    groups.setdefault(kg_of(key), ({}, []))[1].append([svc_name, domain, ts, key, ns])
+                    timers = groups.setdefault(kg_of(key), ({}, {}))[1]
+                    timers.setdefault(f"{svc_name}/{domain}", {}).setdefault(ns, []).append([ts, key])
         out = {}
         for kg, (states, timers) in groups.items():
-            encoded = {name: encode(entries, self._may_pickle(name), self._what(name))
-                       for name, entries in states.items()}
+            encoded = {name: encode(by_ns, self._may_pickle(name), self._what(name))
+                       for name, by_ns in states.items()}
             out[kg] = encode([encoded, encode(timers, self.allow_pickle, f"timers of '{self.operator_name}'")])
         return out
 
@@ -447,11 +454,15 @@ class HeapKeyedStateBackend:
             if int(kg) not in self.key_group_range:
                 continue
             encoded, timers = decode(blob)
-            for name, entries in encoded.items():
-                for ns, key, value in decode(entries):
-                    self._restored_entries.setdefault(name, []).append((ns, key, value))
-            for svc_name, domain, ts, key, ns in decode(timers):
-                self._restored_timers.setdefault(svc_name, []).append((domain, ts, key, ns))
+            for name, by_ns in encoded.items():
+                restored = self._restored_entries.setdefault(name, [])
+                for ns, pairs in decode(by_ns).items():
+                    restored.extend((ns, key, value) for key, value in pairs)
+            for service, by_ns in decode(timers).items():
+                svc_name, _, domain = service.rpartition("/")
+                restored_timers = self._restored_timers.setdefault(svc_name, [])
+                for ns, pairs in by_ns.items():
+                    restored_timers.extend((domain, ts, key, ns) for ts, key in pairs)
 
     @property
     def states(self) -> dict[str, _HeapState]:
