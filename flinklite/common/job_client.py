@@ -28,6 +28,12 @@ _STATUS = {
 }
 
 
+def _local(directory: str | None) -> str | None:
+    from flinklite.datastream.stream_execution_environment import _local_path
+
+    return _local_path(directory, "savepoint directory")
+
+
 def _done(value: Any) -> Future:
     f: Future = Future()
     f.set_result(value)
@@ -120,13 +126,13 @@ class JobClient:
 
     def trigger_savepoint(self, savepoint_directory: str | None = None) -> Future:
         """Take a savepoint while the job keeps running; the future's result is its path."""
-        return self._request("savepoint", (savepoint_directory, False, False))
+        return self._request("savepoint", (_local(savepoint_directory), False, False))
 
     def stop_with_savepoint(self, advance_to_end_of_event_time: bool = False,
                             savepoint_directory: str | None = None) -> Future:
         """Take a savepoint and stop the job. With ``advance_to_end_of_event_time`` the sources
         end their input first (the MAX watermark fires all event-time windows and timers)."""
-        return self._request("savepoint", (savepoint_directory, True, advance_to_end_of_event_time))
+        return self._request("savepoint", (_local(savepoint_directory), True, advance_to_end_of_event_time))
 
     def get_accumulators(self) -> Future:
         return _done({})

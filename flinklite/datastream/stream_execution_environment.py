@@ -28,6 +28,20 @@ from flinklite.time.clock import Clock, ManualClock, SystemClock
 __all__ = ["StreamExecutionEnvironment"]
 
 
+def _local_path(value: str | None, key: str) -> str | None:
+    """A checkpoint/savepoint location: a plain path or a ``file://`` URI (Flink's usual form)."""
+    if value is None:
+        return None
+    if value.startswith("file://"):
+        return value[len("file://"):] or "/"
+    if "://" in value:
+        raise InvalidProgramException(
+            f"{key}: {value!r} is not on the local file system; flinklite stores checkpoints in local "
+            "directories (a plain path or a file:// URI)."
+        )
+    return value
+
+
 def _mode(value: Any) -> RuntimeExecutionMode:
     if isinstance(value, RuntimeExecutionMode):
         return value
@@ -259,9 +273,12 @@ class StreamExecutionEnvironment:
         retention = (first("execution.checkpointing.externalized-checkpoint-retention")
                      or "NO_EXTERNALIZED_CHECKPOINTS").strip().upper()
         return ExecutionSettings(
-            checkpoint_dir=first("execution.checkpointing.dir", "state.checkpoints.dir"),
-            savepoint_dir=first("execution.checkpointing.savepoint-dir", "state.savepoints.dir"),
-            restore_path=first("execution.state-recovery.path", "execution.savepoint.path"),
+            checkpoint_dir=_local_path(first("execution.checkpointing.dir", "state.checkpoints.dir"),
+                                       "state.checkpoints.dir"),
+            savepoint_dir=_local_path(first("execution.checkpointing.savepoint-dir", "state.savepoints.dir"),
+                                      "state.savepoints.dir"),
+            restore_path=_local_path(first("execution.state-recovery.path", "execution.savepoint.path"),
+                                     "execution.state-recovery.path"),
             ignore_unclaimed_state=parse_bool(first("execution.state-recovery.ignore-unclaimed-state",
                                                     "execution.savepoint.ignore-unclaimed-state") or "false"),
             checkpoint_retention=retention,

@@ -420,3 +420,16 @@ def test_flinklite_objects_round_trip_with_slots_and_dict():
     w = decode(encode([TimeWindow(-10, 20), GlobalWindow.get()]))
     assert w[0] == TimeWindow(-10, 20) and hash(w[0]) == hash(TimeWindow(-10, 20))
     assert w[0].max_timestamp() == 19 and isinstance(w[1], GlobalWindow)
+
+
+def test_checkpoint_locations_accept_file_uris_and_reject_remote_ones(tmp_path):
+    _run_and_cancel_midway(str(tmp_path), 1, 200, 30)  # plain path
+    conf = Configuration()
+    conf.set_string("execution.state-recovery.path", tmp_path.as_uri())  # file:///...
+    it = _job(conf, 1, 200).execute_and_collect()
+    assert _finals(list(it)) == _expected(200) and it._job.restored_from.startswith(str(tmp_path))
+    conf = Configuration()
+    conf.set_string("state.checkpoints.dir", "s3://bucket/ckpts")
+    conf.set_string("execution.checkpointing.interval", "1 s")
+    with pytest.raises(InvalidProgramException, match="local file system"):
+        _job(conf, 1, 10).execute_and_collect()
