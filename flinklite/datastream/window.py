@@ -672,11 +672,26 @@ def _sliding(ts: int, size: int, slide: int, offset: int) -> list[TimeWindow]:
     return out
 
 
-class _TumblingWindows(WindowAssigner):
-    """Fixed-size, non-overlapping windows ``[start, start + size)``; the subclasses choose the
-    time (the record's timestamp, or processing time) and the default trigger."""
+class _FixedTimeWindows(WindowAssigner):
+    """What tumbling and sliding windows share: which time places an element (its timestamp, or
+    the current processing time), and the trigger and time domain that go with it."""
 
     _event_time = True
+
+    def _time(self, timestamp: int, context: Any) -> int:
+        if self._event_time:
+            return _require_timestamp(timestamp, type(self).__name__)
+        return context.get_current_processing_time()
+
+    def get_default_trigger(self, env) -> Trigger:
+        return EventTimeTrigger() if self._event_time else ProcessingTimeTrigger()
+
+    def is_event_time(self) -> bool:
+        return self._event_time
+
+
+class _TumblingWindows(_FixedTimeWindows):
+    """Fixed-size, non-overlapping windows ``[start, start + size)``."""
 
     def __init__(self, size: int, offset: int = 0) -> None:
         _check_tumbling(size, offset, type(self).__name__)
@@ -689,20 +704,13 @@ class _TumblingWindows(WindowAssigner):
         return cls(_ms(size, what), 0 if offset is None else _ms(offset, what))
 
     def assign_windows(self, element, timestamp, context):
-        t = _require_timestamp(timestamp, type(self).__name__) if self._event_time \
-            else context.get_current_processing_time()
+        t = self._time(timestamp, context)
         start = t - (t - self._offset) % self._size
         last = self.__dict__.get("_last")
         if last is not None and last[0].start == start:
             return last  # consecutive elements mostly fall into the same window: reuse it
         last = self.__dict__["_last"] = [TimeWindow(start, start + self._size)]
         return last
-
-    def get_default_trigger(self, env) -> Trigger:
-        return EventTimeTrigger() if self._event_time else ProcessingTimeTrigger()
-
-    def is_event_time(self) -> bool:
-        return self._event_time
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._size}, {self._offset})"
@@ -718,10 +726,8 @@ class TumblingProcessingTimeWindows(_TumblingWindows):
     _event_time = False
 
 
-class _SlidingWindows(WindowAssigner):
+class _SlidingWindows(_FixedTimeWindows):
     """Windows of ``size`` starting every ``slide``; an element is in about ``size/slide`` of them."""
-
-    _event_time = True
 
     def __init__(self, size: int, slide: int, offset: int = 0) -> None:
         _check_sliding(size, slide, offset, type(self).__name__)
@@ -735,15 +741,7 @@ class _SlidingWindows(WindowAssigner):
         return cls(_ms(size, what), _ms(slide, what), 0 if offset is None else _ms(offset, what))
 
     def assign_windows(self, element, timestamp, context):
-        t = _require_timestamp(timestamp, type(self).__name__) if self._event_time \
-            else context.get_current_processing_time()
-        return _sliding(t, self._size, self._slide, self._offset)
-
-    def get_default_trigger(self, env) -> Trigger:
-        return EventTimeTrigger() if self._event_time else ProcessingTimeTrigger()
-
-    def is_event_time(self) -> bool:
-        return self._event_time
+        return _sliding(self._time(timestamp, context), self._size, self._slide, self._offset)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._size}, {self._slide}, {self._offset})"

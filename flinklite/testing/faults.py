@@ -370,26 +370,29 @@ def _instrument_snapshot(plan: FaultPlan, fault: Fault, op: Any, task: Any) -> N
     op.snapshot_state = snapshot_state
 
 
-def _instrument_before_commit(plan: FaultPlan, fault: Fault, op: Any, task: Any) -> None:
+def _instrument_commit(plan: FaultPlan, fault: Fault, op: Any, after: bool) -> None:
+    """Fail in ``notify_checkpoint_complete``: before the commit runs, or right after it took effect."""
     original = op.notify_checkpoint_complete
+    what = "the commit of checkpoint {} took effect, then failed" if after \
+        else "checkpoint {} is complete, its commit has not run"
 
     def notify_checkpoint_complete(checkpoint_id: int) -> None:
+        if after:
+            original(checkpoint_id)
         if _due(fault, checkpoint_id):
-            raise plan._fire(fault, op, f"checkpoint {checkpoint_id} is complete, its commit has not run")
-        return original(checkpoint_id)
+            raise plan._fire(fault, op, what.format(checkpoint_id))
+        if not after:
+            original(checkpoint_id)
 
     op.notify_checkpoint_complete = notify_checkpoint_complete
+
+
+def _instrument_before_commit(plan: FaultPlan, fault: Fault, op: Any, task: Any) -> None:
+    _instrument_commit(plan, fault, op, after=False)
 
 
 def _instrument_in_commit(plan: FaultPlan, fault: Fault, op: Any, task: Any) -> None:
-    original = op.notify_checkpoint_complete
-
-    def notify_checkpoint_complete(checkpoint_id: int) -> None:
-        original(checkpoint_id)
-        if _due(fault, checkpoint_id):
-            raise plan._fire(fault, op, f"the commit of checkpoint {checkpoint_id} took effect, then failed")
-
-    op.notify_checkpoint_complete = notify_checkpoint_complete
+    _instrument_commit(plan, fault, op, after=True)
 
 
 _INSTRUMENT: dict[str, Callable[[FaultPlan, Fault, Any, Any], None]] = {
