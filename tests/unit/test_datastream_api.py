@@ -7,14 +7,15 @@ subtask, BATCH-mode timers per key (§4, §10.5), execute_async, NumberSequenceS
 
 from collections import Counter
 
-from flinklite.common import Configuration, Duration, Row, Types, WatermarkStrategy
+from _helpers import make_env
+
+from flinklite.common import Duration, Row, Types, WatermarkStrategy
 from flinklite.datastream import (
     CoProcessFunction,
     KeyedProcessFunction,
     MapFunction,
     ProcessFunction,
     RuntimeExecutionMode,
-    StreamExecutionEnvironment,
 )
 from flinklite.datastream.connectors import NumberSequenceSource
 from flinklite.datastream.connectors.base import Boundedness, Source, SourceReader
@@ -24,12 +25,7 @@ from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
 
 
 def env(p=1, **conf):
-    c = Configuration()
-    for k, v in conf.items():
-        c.set_string(k, v)
-    e = StreamExecutionEnvironment.get_execution_environment(c)
-    e.set_parallelism(p)
-    return e
+    return make_env(p, **conf)
 
 
 class SubIdx(MapFunction):

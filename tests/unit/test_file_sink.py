@@ -9,6 +9,7 @@ import time
 
 import msgpack
 import pytest
+from _helpers import FAILED, FailOnce
 
 from flinklite.common import Configuration, Types, WatermarkStrategy
 from flinklite.common.serialization import Encoder as CommonEncoder
@@ -342,21 +343,6 @@ def test_restore_truncates_in_progress_and_deletes_leftovers(tmp_path):
 
 
 # -- jobs -----------------------------------------------------------------------------------------------
-_FAILED = {"flag": False}
-
-
-class _FailOnce(MapFunction):
-    def __init__(self, k):
-        self.k = k
-
-    def map(self, v):
-        time.sleep(0.002)
-        if v == self.k and not _FAILED["flag"]:
-            _FAILED["flag"] = True
-            raise RuntimeError("injected failure")
-        return v
-
-
 class _Slow(MapFunction):
     def map(self, v):
         time.sleep(0.002)
@@ -377,7 +363,7 @@ def _env(checkpointing=True, parallelism=1):
 @pytest.mark.parametrize("policy", ["default", "on_checkpoint"])
 @pytest.mark.parametrize("parallelism", [1, 2])
 def test_job_with_failure_writes_every_record_exactly_once(tmp_path, policy, parallelism):
-    _FAILED["flag"] = False
+    FAILED["flag"] = False
     n = 400
     env = _env(parallelism=parallelism)
     rolling = (RollingPolicy.default_rolling_policy() if policy == "default"
@@ -386,10 +372,10 @@ def test_job_with_failure_writes_every_record_exactly_once(tmp_path, policy, par
             .with_bucket_assigner(BucketAssigner.base_path_bucket_assigner())
             .with_rolling_policy(rolling).build())
     (env.from_source(NumberSequenceSource(0, n - 1), WatermarkStrategy.no_watermarks(), "n")
-     .map(_FailOnce(n * 3 // 4), output_type=Types.LONG())
+     .map(FailOnce(n * 3 // 4), output_type=Types.LONG())
      .sink_to(sink))
     env.execute("file sink with a failure")
-    assert _FAILED["flag"], "the failure was not injected"
+    assert FAILED["flag"], "the failure was not injected"
     values = sorted(int(x) for x in _lines(tmp_path))
     assert values == list(range(n))
     assert not _hidden(tmp_path)

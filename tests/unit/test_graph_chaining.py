@@ -6,9 +6,9 @@ Graphs are built with ``flinklite.runtime.graph.build_job_graph`` from an enviro
 """
 
 import pytest
+from _helpers import make_env
 
-from flinklite.common import Configuration
-from flinklite.datastream import CoMapFunction, StreamExecutionEnvironment
+from flinklite.datastream import CoMapFunction
 from flinklite.errors import InvalidProgramException
 from flinklite.runtime.graph import build_job_graph
 from flinklite.runtime.partitioners import (
@@ -20,12 +20,7 @@ from flinklite.runtime.partitioners import (
 
 
 def env(p=2, **conf):
-    c = Configuration()
-    for k, v in conf.items():
-        c.set_string(k, v)
-    e = StreamExecutionEnvironment.get_execution_environment(c)
-    e.set_parallelism(p)
-    return e
+    return make_env(p, **conf)
 
 
 def graph(e):

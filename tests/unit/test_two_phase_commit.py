@@ -3,17 +3,16 @@ job that fails mid-stream."""
 
 import json
 import os
-import time
 import uuid
 
 import msgpack
 import pytest
+from _helpers import FAILED, FailOnce
 
 from flinklite.common import Configuration, Types, WatermarkStrategy
 from flinklite.datastream import StreamExecutionEnvironment
 from flinklite.datastream.connectors import TwoPhaseCommitSink
 from flinklite.datastream.connectors.number_seq import NumberSequenceSource
-from flinklite.datastream.functions import MapFunction
 
 
 class Store:
@@ -175,21 +174,6 @@ def test_commit_tries_every_transaction_and_raises_the_first_error(tmp_path):
     assert store.committed == {"good": ["x"]}
 
 
-_FAILED = {"flag": False}
-
-
-class _FailOnce(MapFunction):
-    def __init__(self, k):
-        self.k = k
-
-    def map(self, v):
-        time.sleep(0.002)
-        if v == self.k and not _FAILED["flag"]:
-            _FAILED["flag"] = True
-            raise RuntimeError("injected failure")
-        return v
-
-
 def _env(checkpointing=True, parallelism=1):
     conf = Configuration()
     if checkpointing:
@@ -203,16 +187,16 @@ def _env(checkpointing=True, parallelism=1):
 
 @pytest.mark.parametrize("parallelism", [1, 2])
 def test_job_with_failure_commits_exactly_once(tmp_path, parallelism):
-    _FAILED["flag"] = False
+    FAILED["flag"] = False
     n = 400
     store = Store(tmp_path)
     sink = StoreSink(store)
     env = _env(parallelism=parallelism)
     (env.from_source(NumberSequenceSource(0, n - 1), WatermarkStrategy.no_watermarks(), "n")
-     .map(_FailOnce(n * 3 // 4), output_type=Types.LONG())
+     .map(FailOnce(n * 3 // 4), output_type=Types.LONG())
      .sink_to(sink))
     env.execute("2pc with a failure")
-    assert _FAILED["flag"], "the failure was not injected"
+    assert FAILED["flag"], "the failure was not injected"
     assert sorted(sink.values()) == list(range(n))
     assert len(store.committed) > 2 * parallelism  # several checkpoints committed
     assert _events(store, "abort")  # the transaction open at the failure was aborted
