@@ -38,17 +38,16 @@ class CheckpointSettings:
 class CompletedCheckpoint:
     checkpoint_id: int
     timestamp: int
-    # operator id -> list (per old subtask) of {"keyed": {kg: bytes}, "operator": bytes}
+    # operator id -> list (per old subtask) of {"keyed": backend snapshot, "operator": bytes, ...}
     operator_states: dict[str, list] = field(default_factory=dict)
     parallelism: dict[str, int] = field(default_factory=dict)
     location: str | None = None  # the chk-<n> directory, when stored on disk
 
-    def keyed_state_for(self, operator_id: str) -> dict[int, bytes]:
-        merged: dict[int, bytes] = {}
-        for snap in self.operator_states.get(operator_id, []):
-            if snap:
-                merged.update(snap.get("keyed", {}))
-        return merged
+    def keyed_state_for(self, operator_id: str) -> list[dict]:
+        """The keyed snapshots of every old subtask that had keyed state (each with its key-group
+        range; see ``HeapKeyedStateBackend.snapshot``)."""
+        return [snap["keyed"] for snap in self.operator_states.get(operator_id, [])
+                if snap and snap.get("keyed")]
 
     def user_operator_states(self, operator_id: str) -> list | None:
         snaps = self.operator_states.get(operator_id)

@@ -31,7 +31,7 @@ from flinklite.errors import FlinkliteError
 __all__ = ["FileSystemCheckpointStorage", "CorruptCheckpointError", "load_checkpoint", "find_latest_valid",
            "write_checkpoint"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: keyed state column-wise per subtask with its key-group range
 
 
 class CorruptCheckpointError(FlinkliteError, ValueError):
@@ -92,6 +92,11 @@ def load_checkpoint(path: str) -> tuple[CompletedCheckpoint, dict]:
             manifest = msgpack.unpackb(f.read(), raw=False, strict_map_key=False)
     except Exception as e:
         raise CorruptCheckpointError(f"{meta_path} cannot be read: {e}") from e
+    if manifest.get("version") != FORMAT_VERSION:
+        raise CorruptCheckpointError(
+            f"{meta_path} has format version {manifest.get('version')!r}; this flinklite reads version "
+            f"{FORMAT_VERSION}. Restore it with the flinklite version that wrote it."
+        )
     cp = CompletedCheckpoint(manifest["checkpoint_id"], manifest["timestamp"])
     for op_id, info in manifest["operators"].items():
         snaps = []

@@ -44,9 +44,12 @@ __all__ = ["WindowedStream", "AllWindowedStream", "JoinedStreams", "CoGroupedStr
 
 
 def _window_operator(spec: Any) -> Any:
+    from flinklite.runtime.operators.aligned_window import AlignedWindowOperator
     from flinklite.runtime.operators.window import WindowOperator
 
-    return WindowOperator(spec)
+    # tumbling/sliding event-time windows with the default trigger: one timer per window, not
+    # per key and window (same results; see aligned_window)
+    return AlignedWindowOperator(spec) if AlignedWindowOperator.supports(spec) else WindowOperator(spec)
 
 
 def _reduce_callable(fn: Any) -> tuple[Any, Any]:

@@ -103,6 +103,10 @@ class _HeapState:
             for key, value in table.items():
                 yield ns, key, value
 
+    def columns(self) -> dict:
+        """``{namespace: [keys, values]}`` of every non-empty namespace (for snapshots)."""
+        return {ns: [list(t), list(t.values())] for ns, t in self._tables.items() if t}
+
     def restore_entry(self, ns: Any, key: Any, value: Any) -> None:
         self._tables.setdefault(ns, {})[key] = value
         if ns == self._ns:
@@ -114,6 +118,16 @@ class _HeapState:
     def drop_all(self) -> None:
         self._tables.clear()
         self._table = _EMPTY
+
+
+def _append_columns(by_ns: dict, rows: Iterable[tuple]) -> None:
+    """Add ``(namespace, first, second)`` rows to a ``{namespace: [firsts, seconds]}`` layout."""
+    for ns, first, second in rows:
+        col = by_ns.get(ns)
+        if col is None:
+            col = by_ns[ns] = [[], []]
+        col[0].append(first)
+        col[1].append(second)
 
 
 class HeapValueState(_HeapState, ValueState):
@@ -398,6 +412,18 @@ class HeapKeyedStateBackend:
         state.set_current_namespace(None)
         return state
 
+    def adopt_state(self, state: Any) -> None:
+        """Take an operator's own state table into this backend (the aligned-window operator's
+        window contents, see :mod:`flinklite.runtime.operators.aligned_window`): it is snapshotted
+        with the rest, per key group, and gets the restored entries of its name. It must offer
+        ``name``, ``descriptor``, ``entries()``, ``columns()``, ``restore_entry(ns, key, value)``,
+        ``keys_in_namespace(ns)`` and ``drop_all()``, like the heap states above."""
+        if state.name in self._states:
+            raise IllegalStateException(f"operator '{self.operator_name}': state '{state.name}' exists already")
+        self._states[state.name] = state
+        for ns, key, value in self._restored_entries.pop(state.name, ()):
+            state.restore_entry(ns, key, value)
+
     # -- timers live with the keyed state: they are snapshotted per key group too ------------
     def register_timer_service(self, service: Any) -> None:
         self.timer_services[service.name] = service
@@ -407,36 +433,41 @@ class HeapKeyedStateBackend:
                 service.schedule_restored_processing_time(ts)
 
     # -- snapshots ------------------------------------------------------------------------------
-    def snapshot(self) -> dict[int, bytes]:
-        """State and timers grouped by key group, each group encoded (msgpack: a consistent copy
-        taken at the barrier). A key group can be restored on its own, on any subtask."""
-        # Layout per key group: {state: {namespace: [[key, value], ...]}} and
-        # {"service/domain": {namespace: [[ts, key], ...]}}. Grouping by namespace writes each
-        # window once per key group, and plain lists are native to msgpack (tuples are not).
-        groups: dict[int, tuple[dict, dict]] = {}
-        kg_of = self.key_group_of
+    def snapshot(self) -> dict | None:
+        """This subtask's keyed state and timers (Flink's ``KeyGroupsStateHandle``): one blob per
+        state plus one for the timers, tagged with the subtask's key-group range, or None when it
+        holds nothing. Each blob is encoded at once (msgpack: a consistent copy at the barrier).
 
-        def add_entry(name: str, ns: Any, key: Any, value: Any) -> None:
-            states = groups.setdefault(kg_of(key), ({}, {}))[0]
-            states.setdefault(name, {}).setdefault(ns, []).append([key, value])
-
+        Layout, column-wise so that taking a snapshot is a few C-level list copies per namespace
+        rather than Python work per entry: ``{state: {namespace: [keys, values]}}`` and
+        ``{"service/domain": {namespace: [timestamps, keys]}}``, timers in firing order. Key groups
+        are not materialised: a restore at another parallelism computes them for the entries of
+        the overlapping ranges only, as Flink reads the key groups it needs out of each handle."""
+        states: dict[str, dict] = {}
         for name, st in self._states.items():
-            for ns, key, value in st.entries():
-                add_entry(name, ns, key, value)
+            columns = st.columns()
+            if columns:
+                states[name] = columns
         for name, entries in self._restored_entries.items():  # restored, not yet claimed by open()
-            for ns, key, value in entries:
-                add_entry(name, ns, key, value)
+            _append_columns(states.setdefault(name, {}), ((ns, key, value) for ns, key, value in entries))
+        timers: dict[str, dict] = {}
         for svc_name, svc in self.timer_services.items():
             for domain, queue in (("et", svc.event_time_timers), ("pt", svc.processing_time_timers)):
-                for ts, key, ns in queue:
-                    timers = groups.setdefault(kg_of(key), ({}, {}))[1]
-                    timers.setdefault(f"{svc_name}/{domain}", {}).setdefault(ns, []).append([ts, key])
-        out = {}
-        for kg, (states, timers) in groups.items():
-            encoded = {name: encode(by_ns, self._may_pickle(name), self._what(name))
-                       for name, by_ns in states.items()}
-            out[kg] = encode([encoded, encode(timers, self.allow_pickle, f"timers of '{self.operator_name}'")])
-        return out
+                columns = queue.columns()
+                if columns:
+                    timers[f"{svc_name}/{domain}"] = columns
+        for svc_name, restored in self._restored_timers.items():  # restored, service not created yet
+            for domain, ts, key, ns in restored:
+                _append_columns(timers.setdefault(f"{svc_name}/{domain}", {}), ((ns, ts, key),))
+        if not states and not timers:
+            return None
+        kgr = self.key_group_range
+        return {
+            "key_groups": [kgr.start_key_group, kgr.end_key_group],
+            "states": {name: encode(by_ns, self._may_pickle(name), self._what(name))
+                       for name, by_ns in states.items()},
+            "timers": encode(timers, self.allow_pickle, f"timers of '{self.operator_name}'"),
+        }
 
     def _may_pickle(self, state_name: str) -> bool:
         if self.allow_pickle:
@@ -448,21 +479,29 @@ class HeapKeyedStateBackend:
     def _what(self, state_name: str) -> str:
         return f"state '{state_name}' of operator '{self.operator_name}'"
 
-    def restore(self, key_groups: dict[int, bytes]) -> None:
-        """Take back the key groups of this backend's range (from any number of old subtasks)."""
-        for kg, blob in key_groups.items():
-            if int(kg) not in self.key_group_range:
+    def restore(self, snapshots: list[dict]) -> None:
+        """Take back this backend's key groups from the snapshots of any number of old subtasks:
+        a snapshot whose range lies inside ours is taken whole, one that overlaps it is filtered
+        key by key, the others are skipped."""
+        mine = self.key_group_range
+        lo, hi = mine.start_key_group, mine.end_key_group
+        kg_of = self.key_group_of
+        for snap in snapshots:
+            first, last = snap["key_groups"]
+            if last < lo or first > hi:
                 continue
-            encoded, timers = decode(blob)
-            for name, by_ns in encoded.items():
+            whole = lo <= first and last <= hi
+            for name, blob in snap["states"].items():
                 restored = self._restored_entries.setdefault(name, [])
-                for ns, pairs in decode(by_ns).items():
-                    restored.extend((ns, key, value) for key, value in pairs)
-            for service, by_ns in decode(timers).items():
+                for ns, (keys, values) in decode(blob).items():
+                    restored.extend((ns, key, value) for key, value in zip(keys, values)
+                                    if whole or kg_of(key) in mine)
+            for service, by_ns in decode(snap["timers"]).items():
                 svc_name, _, domain = service.rpartition("/")
                 restored_timers = self._restored_timers.setdefault(svc_name, [])
-                for ns, pairs in by_ns.items():
-                    restored_timers.extend((domain, ts, key, ns) for ts, key in pairs)
+                for ns, (stamps, keys) in by_ns.items():
+                    restored_timers.extend((domain, ts, key, ns) for ts, key in zip(stamps, keys)
+                                           if whole or kg_of(key) in mine)
 
     @property
     def states(self) -> dict[str, _HeapState]:

@@ -83,6 +83,17 @@ class TimerQueue:
             if index.get((ts, key, ns)) == seq:
                 yield ts, key, ns
 
+    def columns(self) -> dict:
+        """``{namespace: [timestamps, keys]}`` in firing order (for snapshots)."""
+        out: dict = {}
+        for ts, key, ns in self:
+            col = out.get(ns)
+            if col is None:
+                col = out[ns] = [[], []]
+            col[0].append(ts)
+            col[1].append(key)
+        return out
+
     def clear(self) -> None:
         self._heap.clear()
         self._index.clear()
@@ -102,13 +113,16 @@ class InternalTimerService:
         pt_service: ProcessingTimeService,
         target,
         owner: object = None,
+        event_time_timers: TimerQueue | None = None,
     ) -> None:
         self.name = name
         self._key_context = key_context
         self._pt_service = pt_service
         self._target = target
         self._owner = owner
-        self.event_time_timers = TimerQueue()
+        # an operator may bring its own event-time queue (same interface; the aligned-window
+        # operator keeps its timers implicitly, one per window for all keys)
+        self.event_time_timers = TimerQueue() if event_time_timers is None else event_time_timers
         self.processing_time_timers = TimerQueue()
         self.current_watermark = MIN_TIMESTAMP
         self._pt_scheduled_for: int | None = None

@@ -270,12 +270,14 @@ class StreamOperator:
 
     # -- checkpoints ------------------------------------------------------------------------
     def snapshot_state(self, checkpoint_id: int) -> dict:
-        """This operator's part of checkpoint ``checkpoint_id``: keyed state and timers by key
-        group, plus whatever :meth:`snapshot_operator_state` returns, each encoded at once (a
+        """This operator's part of checkpoint ``checkpoint_id``: keyed state and timers with the
+        subtask's key-group range, plus whatever :meth:`snapshot_operator_state` returns, each encoded at once (a
         consistent copy; see :mod:`flinklite.checkpoint.serialization`)."""
         snap: dict = {}
         if self.keyed_backend is not None:
-            snap["keyed"] = self.keyed_backend.snapshot()
+            keyed = self.keyed_backend.snapshot()
+            if keyed is not None:
+                snap["keyed"] = keyed
         fn = getattr(self, "_checkpointed_fn", None)
         if fn is not None:
             try:
@@ -290,7 +292,7 @@ class StreamOperator:
             snap["operator"] = encode(op_state, allow, f"operator state of {self.describe()}")
         return snap
 
-    def initialize_state(self, keyed: dict[int, bytes] | None, operator_states: list | None) -> None:
+    def initialize_state(self, keyed: list[dict] | None, operator_states: list | None) -> None:
         """Called after ``setup`` and before ``open`` when the job restores from a checkpoint.
         ``operator_states`` holds one entry per *old* subtask (None where it had none)."""
         self.restored = True

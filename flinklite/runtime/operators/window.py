@@ -40,12 +40,9 @@ from flinklite.datastream.state import (
     ValueStateDescriptor,
 )
 from flinklite.datastream.window import (
-    EventTimeTrigger,
     MergingWindowAssigner,
-    SlidingEventTimeWindows,
     TimestampedValue,
     Trigger,
-    TumblingEventTimeWindows,
     WindowAssigner,
 )
 from flinklite.errors import IllegalStateException
@@ -321,33 +318,37 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
         self.lateness = spec.allowed_lateness
         self.late_tag = spec.late_tag
         self.evictor = spec.evictor
-        if self.evictor is not None or spec.contents == "list":
-            desc: Any = ListStateDescriptor(_CONTENTS)
-        elif spec.contents == "reduce":
-            desc = ReducingStateDescriptor(_CONTENTS, spec.agg)
-        else:
-            desc = AggregatingStateDescriptor(_CONTENTS, spec.agg)
-        self.window_state = backend.get_or_create_state(desc)
         self.is_list = self.evictor is not None or spec.contents == "list"
+        self.window_state = self._create_window_state(self._contents_descriptor())
         self.merging_sets = backend.get_or_create_state(_MERGING_SET) if self.merging else None
-        self.timer_service = InternalTimerService(
-            "window-timers", backend, self.ctx.pt_service, self, owner=self.ctx.task
-        )
-        self.timer_service.batch_mode = self.ctx.batch_mode
+        self.timer_service = self._create_timer_service()
         self.collector = TimestampedCollector(self)
         self.runtime_context = StreamingRuntimeContext(self)
         self.trigger_ctx = _TriggerContext(self)
         self.process_ctx = _WindowContext(self)
         self.assigner_ctx = _AssignerContext(self)
         self._emit_fn = self._make_emitter()
-        self._fast = (type(self.trigger) is EventTimeTrigger and self.event_time and not self.merging
-                      and self.evictor is None and not self.ctx.batch_mode
-                      and type(self.assigner) in (TumblingEventTimeWindows, SlidingEventTimeWindows))
-        self._add_et_timer = self.timer_service.event_time_timers.add
         if spec.fn is not None and spec.fn_kind != "callable":
             self.open_function(spec.fn, self.runtime_context)
         if spec.agg_owner is not None:
             self.open_function(spec.agg_owner, self.runtime_context)
+
+    def _contents_descriptor(self) -> Any:
+        spec = self.spec
+        if self.is_list:
+            return ListStateDescriptor(_CONTENTS)
+        if spec.contents == "reduce":
+            return ReducingStateDescriptor(_CONTENTS, spec.agg)
+        return AggregatingStateDescriptor(_CONTENTS, spec.agg)
+
+    def _create_window_state(self, descriptor: Any) -> Any:
+        """Where window contents live (overridden by the aligned-window operator)."""
+        return self.keyed_backend.get_or_create_state(descriptor)
+
+    def _create_timer_service(self) -> InternalTimerService:
+        ts = InternalTimerService("window-timers", self.keyed_backend, self.ctx.pt_service, self, owner=self.ctx.task)
+        ts.batch_mode = self.ctx.batch_mode
+        return ts
 
     def close(self) -> None:
         if hasattr(self, "timer_service"):
@@ -393,6 +394,8 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
         else:  # internal callable (joins)
             def call(key, window, contents):
                 return fn(key, window, contents)
+
+        self._call_fn = call
 
         def emit(key, window, contents):
             ctx._window = window
@@ -443,7 +446,7 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
     # -- records -----------------------------------------------------------------------------
     def process_batch(self, values, timestamps, keys):
         backend = self.keyed_backend
-        process = self._process_element_fast if self._fast else self._process_element
+        process = self._process_element
         record = None
         try:
             if timestamps is None:
@@ -489,59 +492,6 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
         if skipped and self.event_time and ts + self.lateness <= self.timer_service.current_watermark:
             if self.late_tag is not None:
                 self.collector.side(self.late_tag, value, ts)
-
-    def _process_element_fast(self, value: Any, ts: int, key: Any) -> None:
-        """:meth:`_process_element` specialised for the common case: an event-time assigner
-        with Flink's ``EventTimeTrigger``, no merging, no evictor, STREAMING. The trigger's
-        logic is inlined (fire at once if the watermark passed the window, else one timer at
-        its end), and the cleanup timer is the same timer when there is no allowed lateness."""
-        windows = self.assigner.assign_windows(value, ts, self.assigner_ctx)
-        wm = self.timer_service.current_watermark
-        lateness = self.lateness
-        ws = self.window_state
-        add_timer = self._add_et_timer
-        skipped = True
-        for w in windows:
-            mts = w.end - 1
-            cleanup = mts + lateness
-            if cleanup > MAX_TIMESTAMP:
-                cleanup = MAX_TIMESTAMP
-            if cleanup <= wm:
-                continue  # the window is late: already cleaned up
-            skipped = False
-            ws.set_current_namespace(w)
-            ws.add(value)
-            if mts <= wm:  # late firing: the watermark passed the end but not the cleanup time
-                contents = self._contents()
-                if contents is None:
-                    continue
-                self._emit_fn(key, w, contents)
-            else:
-                add_timer(mts, key, w)
-            if cleanup != mts and cleanup != MAX_TIMESTAMP:
-                add_timer(cleanup, key, w)
-        if skipped and ts + lateness <= wm and self.late_tag is not None:
-            self.collector.side(self.late_tag, value, ts)
-
-    def _on_event_time_fast(self, t: int, key: Any, window: Any) -> None:
-        ws = self.window_state
-        try:
-            mts = window.end - 1
-            if t == mts:
-                ws.set_current_namespace(window)
-                contents = self._contents()
-                if contents is not None:
-                    self._emit_fn(self._user_key(key), window, contents)
-            if t == self._cleanup_time(window):
-                # EventTimeTrigger.clear would delete the timer at the window end, which has fired
-                ws.set_current_namespace(window)
-                ws.clear()
-                if self.spec.fn_kind in ("pwf", "pawf"):
-                    self.process_ctx._window = window
-                    self.spec.fn.clear(self.process_ctx)
-        except Exception as e:
-            self.collector.clear()
-            raise self.user_error(e, f"<event-time timer {t} of window {window} of key {key!r}>") from e
 
     def _on_element(self, value, ts, key, window, ns, item, ws, trigger, tctx) -> bool:
         """Add, ask the trigger, fire/purge, register cleanup. True if PyFlink's early exit hit."""
@@ -682,10 +632,7 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
             mset.retire_window(window)
 
     def on_event_time(self, ts: int, key: Any, ns: Any) -> None:
-        if self._fast:
-            self._on_event_time_fast(ts, key, ns)
-        else:
-            self._on_timer(ts, key, ns, True)
+        self._on_timer(ts, key, ns, True)
 
     def on_processing_time(self, ts: int, key: Any, ns: Any) -> None:
         self._on_timer(ts, key, ns, False)
