@@ -35,6 +35,7 @@ savepoint restores into either operator at any parallelism.
 from __future__ import annotations
 
 import heapq
+from itertools import islice
 from typing import Any
 
 from flinklite.datastream.window import (
@@ -52,6 +53,7 @@ from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
 __all__ = ["AlignedWindowOperator"]
 
 _MISSING = object()
+_CHUNK = 1024  # panes fired between two flushes of the output
 
 
 class _AllKeys:
@@ -207,14 +209,13 @@ class AlignedWindowOperator(WindowOperator):
                 backend.current_key = key
                 end = ts - (ts - offset) % size + size
                 if end != last_end:
-                    panes = windows.get(end)
-                    if panes is None:
+                    found = windows.get(end)
+                    if found is None:
                         if self._is_late(end):
                             self._late(value, ts)
                             continue
-                        panes = self._panes(end, ts)
-                    table = panes.contents
-                    last_end = end
+                        found = self._panes(end, ts)
+                    panes, table, last_end = found, found.contents, end
                 if value is None or end <= fire_above or panes.firing is not _ALL:
                     self._add(panes, key, value)  # the rare cases, one place
                 elif is_agg:
@@ -291,26 +292,50 @@ class AlignedWindowOperator(WindowOperator):
 
     def _fire(self, panes: _Panes, t: int, cleanup: bool) -> None:
         """The end-of-window timers of every pending key, in registration order; with
-        ``cleanup`` (no allowed lateness) each key's timer is its cleanup timer too."""
+        ``cleanup`` (no allowed lateness) each key's timer is its cleanup timer too. Output goes
+        downstream every ``_CHUNK`` panes, so a window of many keys is never all in memory twice."""
         keys = panes.firing_keys()
         panes.firing = None
-        window = panes.window
-        table = panes.contents
+        self.process_ctx._window = panes.window
+        whole = keys is panes.contents and not (cleanup and self._clears)
+        pending = iter(keys.items() if whole else keys)
+        flush = self.collector.flush
+        while True:
+            chunk = list(islice(pending, _CHUNK))
+            if not chunk:
+                return
+            if whole:
+                self._fire_panes(chunk, panes.window, t)
+            else:
+                self._fire_keys(chunk, panes, t, cleanup)
+            flush()
+
+    def _fire_panes(self, items: list, window: TimeWindow, t: int) -> None:
+        """The common case: ``(key, contents)`` pairs of the window's dict, nothing to clear."""
         backend = self.keyed_backend
-        self.process_ctx._window = window
+        call = self._call_fn
+        drain = self.collector.drain_checked
+        result = self._result
+        key = None
+        try:
+            for key, raw in items:
+                backend.current_key = key
+                contents = raw if result is None else result(raw)
+                if contents is not None:
+                    drain(call(key, window, contents), t)
+        except Exception as e:
+            self.collector.clear()
+            raise self.user_error(e, f"<event-time timer {t} of window {window} of key {key!r}>") from e
+
+    def _fire_keys(self, keys: list, panes: _Panes, t: int, cleanup: bool) -> None:
+        window, table = panes.window, panes.contents
+        backend = self.keyed_backend
         call = self._call_fn
         drain = self.collector.drain_checked
         result = self._result
         clear = self.spec.fn.clear if cleanup and self._clears else None
         key = None
         try:
-            if keys is table and result is not None and clear is None:  # the common case
-                for key, raw in table.items():
-                    backend.current_key = key
-                    contents = result(raw)
-                    if contents is not None:
-                        drain(call(key, window, contents), t)
-                return
             for key in keys:
                 backend.current_key = key
                 raw = table.get(key, _MISSING)

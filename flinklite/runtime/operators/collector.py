@@ -7,6 +7,7 @@ and flushes them to the operator's outputs in one call per output.
 
 from __future__ import annotations
 
+from types import GeneratorType
 from typing import Any
 
 from flinklite.datastream.output_tag import OutputTag
@@ -24,8 +25,18 @@ class TimestampedCollector:
         self.timestamps: list = []
         self.sides: dict[str, tuple[list, list]] = {}
 
-    def drain(self, results: Any, ts: int, side_ts: int | None = None) -> None:
-        """Consume one call's results; main output gets ``ts``, side outputs ``side_ts`` (default ``ts``)."""
+    def drain_checked(self, results: Any, ts: int, side_ts: int | None = None) -> None:
+        """Consume one user call's results (``None``: nothing); main output gets ``ts``, side
+        outputs ``side_ts`` (default ``ts``). One call per user call: this is on every hot path."""
+        if results is None:
+            return
+        cls = results.__class__
+        if cls is not list and cls is not GeneratorType and cls is not tuple and (
+                not hasattr(results, "__iter__") or isinstance(results, (str, bytes))):
+            raise TypeError(
+                "a process function must yield its outputs (or return an iterable of them), got "
+                f"{type(results).__name__}: {results!r}"
+            )
         values = self.values
         timestamps = self.timestamps
         for r in results:
@@ -34,16 +45,6 @@ class TimestampedCollector:
             else:
                 values.append(r)
                 timestamps.append(ts)
-
-    def drain_checked(self, results: Any, ts: int, side_ts: int | None = None) -> None:
-        if results is None:
-            return
-        if not hasattr(results, "__iter__") or isinstance(results, (str, bytes)):
-            raise TypeError(
-                "a process function must yield its outputs (or return an iterable of them), got "
-                f"{type(results).__name__}: {results!r}"
-            )
-        self.drain(results, ts, side_ts)
 
     def emit(self, value: Any, ts: int) -> None:
         self.values.append(value)
