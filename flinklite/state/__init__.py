@@ -2,6 +2,6 @@
 ``org.apache.flink.runtime.state``).
 
 - :mod:`.key_groups` — ``KeyGroupRangeAssignment``: key -> key group -> subtask, Java-compatible hashing.
-- :mod:`.heap` — ``HeapKeyedStateBackend``: keyed state in dicts, snapshots by key group.
+- :mod:`.heap` — ``HeapKeyedStateBackend``: keyed state in dicts, column-wise snapshots with the key-group range.
 - :mod:`.broadcast` — broadcast state, one identical copy per subtask.
 """

@@ -3,8 +3,9 @@
 State lives in plain dicts: per state name, per namespace, ``{key: value}``. User functions see
 the *void* namespace (``None``); windows use the window as the namespace. Every access reads the
 backend's ``current_key``, which the operator sets before it calls user code for a record or a
-timer. Key groups are not part of the dict layout (that would cost a hash per access); they are
-computed when state is snapshotted, which is where Flink needs them.
+timer. Key groups are not part of the dict layout (that would cost a hash per access), nor of a
+snapshot, which carries the subtask's key-group range instead; they are computed when a restore
+at another parallelism has to split an old subtask's state.
 """
 
 from __future__ import annotations
@@ -415,7 +416,7 @@ class HeapKeyedStateBackend:
     def adopt_state(self, state: Any) -> None:
         """Take an operator's own state table into this backend (the aligned-window operator's
         window contents, see :mod:`flinklite.runtime.operators.aligned_window`): it is snapshotted
-        with the rest, per key group, and gets the restored entries of its name. It must offer
+        with the rest and gets the restored entries of its name. It must offer
         ``name``, ``descriptor``, ``entries()``, ``columns()``, ``restore_entry(ns, key, value)``,
         ``keys_in_namespace(ns)`` and ``drop_all()``, like the heap states above."""
         if state.name in self._states:
@@ -424,7 +425,7 @@ class HeapKeyedStateBackend:
         for ns, key, value in self._restored_entries.pop(state.name, ()):
             state.restore_entry(ns, key, value)
 
-    # -- timers live with the keyed state: they are snapshotted per key group too ------------
+    # -- timers live with the keyed state: they are snapshotted and restored with it -----------
     def register_timer_service(self, service: Any) -> None:
         self.timer_services[service.name] = service
         for domain, ts, key, ns in self._restored_timers.pop(service.name, ()):

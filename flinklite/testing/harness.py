@@ -14,7 +14,7 @@ time, and read what came out, with timestamps::
     h.set_processing_time(1_000)       # fires processing-time timers <= 1000
     assert h.extract_output_values() == [...]
 
-    state = h.snapshot()               # keyed state + timers, by key group
+    state = h.snapshot()               # keyed state + timers, with the key-group range
     h2 = KeyedProcessFunctionHarness(MyFunction(), key_selector=lambda v: v[0])
     h2.restore(state)                  # before the first element: like a restart
     # rescaling: restore [snapshots of every old subtask] at another parallelism / subtask index
@@ -64,7 +64,7 @@ class Record(NamedTuple):
 @dataclass(frozen=True)
 class OperatorSnapshot:
     """What :meth:`OperatorHarness.snapshot` returns: the operator's part of a checkpoint (keyed
-    state and timers by key group, operator state), and which subtask took it."""
+    state and timers with the subtask's key-group range, operator state), and which subtask took it."""
 
     state: dict
     subtask_index: int
@@ -155,7 +155,7 @@ class OperatorHarness:
     # -- life cycle --------------------------------------------------------------------------
     def restore(self, state: OperatorSnapshot | Iterable[OperatorSnapshot]) -> OperatorHarness:
         """Initialize the operator from one snapshot, or from the snapshots of every subtask of an
-        earlier run (at any parallelism): keyed state and timers are taken by key group, operator
+        earlier run (at any parallelism): keyed state and timers of this subtask's key groups, operator
         state is handed over as the runtime does. Call before the first element."""
         if self._opened:
             raise IllegalStateException(
