@@ -433,3 +433,18 @@ def test_checkpoint_locations_accept_file_uris_and_reject_remote_ones(tmp_path):
     conf.set_string("execution.checkpointing.interval", "1 s")
     with pytest.raises(InvalidProgramException, match="local file system"):
         _job(conf, 1, 10).execute_and_collect()
+
+
+def test_checkpoint_of_another_format_version_is_refused_with_a_message(tmp_path):
+    import msgpack
+
+    _run_and_cancel_midway(str(tmp_path), 1, 200, 30)
+    newest = sorted(glob.glob(str(tmp_path / "*" / "chk-*")), key=lambda c: int(c.rsplit("-", 1)[1]))[-1]
+    meta = os.path.join(newest, "_metadata")
+    with open(meta, "rb") as f:
+        manifest = msgpack.unpackb(f.read(), raw=False, strict_map_key=False)
+    manifest["version"] = 1  # the per-key-group layout of earlier flinklite versions
+    with open(meta, "wb") as f:
+        f.write(msgpack.packb(manifest, use_bin_type=True))
+    with pytest.raises(CorruptCheckpointError, match="format version 1; this flinklite reads version 2"):
+        load_checkpoint(newest)
