@@ -127,3 +127,16 @@ def test_backend_refuses_a_second_state_of_the_same_name():
     backend.adopt_state(contents)
     with pytest.raises(IllegalStateException, match="exists already"):
         backend.adopt_state(contents)
+
+
+def test_equal_keys_of_other_types_keep_their_own_object():
+    """1 and True are one key in Python; each window must still report the key object its pane
+    was created with, as the general operator (one timer per pane) does."""
+    outs = []
+    for op in (AlignedWindowOperator(_spec(contents="list", fn=KeyStart(), fn_kind="pwf")),
+               WindowOperator(_spec(contents="list", fn=KeyStart(), fn_kind="pwf"))):
+        h = KeyedOneInputOperatorHarness(op, _key)
+        h.process_elements([(True, 1), (1, 12), (1.0, 25), (7, 3), (7, 14)], [1, 12, 25, 3, 14])
+        h.process_watermark(100)
+        outs.append([(repr(k), start, n) for k, start, n in h.extract_output_values()])
+    assert outs[0] == outs[1] == [("True", 0, 1), ("7", 0, 1), ("1", 10, 1), ("7", 10, 1), ("1.0", 20, 1)]

@@ -54,6 +54,7 @@ __all__ = ["AlignedWindowOperator"]
 
 _MISSING = object()
 _CHUNK = 1024  # panes fired between two flushes of the output
+_CANONICAL_KEYS = 1 << 16
 
 
 class _AllKeys:
@@ -98,6 +99,11 @@ class AlignedWindowOperator(WindowOperator):
         self._aligned = not self.ctx.batch_mode
         self._windows: dict[int, _Panes] = {}  # by window end
         self._due: list[tuple[int, int]] = []  # heap of (time, window end): firings and cleanups
+        # One key object per int/str key across all open windows: a key selector makes a new
+        # object per record (``i % 1000``) and every pane would keep its own; sharing them cuts a
+        # pane's memory by a third. Only exact int/str: equal keys of other types (1, True, 1.0,
+        # tuples of them) must keep their own object, which the window function sees.
+        self._canonical: dict = {}
         super().open()
         if not self._aligned:
             return
@@ -143,6 +149,8 @@ class AlignedWindowOperator(WindowOperator):
         if start <= MIN_TIMESTAMP:
             _require_timestamp(ts, type(self.assigner).__name__)  # a record without a timestamp
         panes = self._windows[end] = _Panes(TimeWindow(start, end))
+        if len(self._canonical) > _CANONICAL_KEYS:  # bounded: only a memory optimisation
+            self._canonical.clear()
         mts = end - 1
         if mts > self.timer_service.current_watermark:
             panes.firing = _ALL
@@ -199,9 +207,10 @@ class AlignedWindowOperator(WindowOperator):
         agg = self.spec.agg
         is_agg = kind == "aggregate"
         is_reduce = kind == "reduce"
-        if is_agg:
-            create, agg_add = agg.create_accumulator, agg.add
+        create = agg.create_accumulator if is_agg else None
+        agg_add = agg.add if is_agg else None
         reduce = self._reduce if is_reduce else None
+        canonical = self._canonical.setdefault
         last_end = None
         panes = table = value = None
         try:
@@ -218,18 +227,19 @@ class AlignedWindowOperator(WindowOperator):
                     panes, table, last_end = found, found.contents, end
                 if value is None or end <= fire_above or panes.firing is not _ALL:
                     self._add(panes, key, value)  # the rare cases, one place
-                elif is_agg:
-                    acc = table.get(key, _MISSING)
-                    table[key] = agg_add(value, create() if acc is _MISSING else acc)
-                elif is_reduce:
-                    old = table.get(key, _MISSING)
-                    table[key] = value if old is _MISSING else reduce(old, value)
                 else:
-                    lst = table.get(key)
-                    if lst is None:
-                        table[key] = [value]
+                    old = table.get(key, _MISSING)
+                    if old is _MISSING:  # a new pane
+                        cls = key.__class__
+                        if cls is str or cls is int:
+                            key = canonical(key, key)
+                        table[key] = agg_add(value, create()) if is_agg else value if is_reduce else [value]
+                    elif is_agg:
+                        table[key] = agg_add(value, old)
+                    elif is_reduce:
+                        table[key] = reduce(old, value)
                     else:
-                        lst.append(value)
+                        old.append(value)
         except Exception as e:
             self.collector.clear()
             raise self.user_error(e, value) from e
@@ -247,19 +257,22 @@ class AlignedWindowOperator(WindowOperator):
             if panes.firing is _ALL:
                 panes.firing = dict.fromkeys(table)
             table.pop(key, None)
-        elif kind == "aggregate":
-            agg = self.spec.agg
-            acc = table.get(key, _MISSING)
-            table[key] = agg.add(value, agg.create_accumulator() if acc is _MISSING else acc)
-        elif kind == "reduce":
-            old = table.get(key, _MISSING)
-            table[key] = value if old is _MISSING else self._reduce(old, value)
         else:
-            lst = table.get(key)
-            if lst is None:
-                table[key] = [value]
+            if key not in table and (key.__class__ is str or key.__class__ is int):
+                key = self._canonical.setdefault(key, key)
+            if kind == "aggregate":
+                agg = self.spec.agg
+                acc = table.get(key, _MISSING)
+                table[key] = agg.add(value, agg.create_accumulator() if acc is _MISSING else acc)
+            elif kind == "reduce":
+                old = table.get(key, _MISSING)
+                table[key] = value if old is _MISSING else self._reduce(old, value)
             else:
-                lst.append(value)
+                lst = table.get(key)
+                if lst is None:
+                    table[key] = [value]
+                else:
+                    lst.append(value)
         end = panes.window.end
         if end - 1 > self.timer_service.current_watermark:
             f = panes.firing
@@ -407,6 +420,7 @@ class _ContentsTable:
     def drop_all(self) -> None:
         self.op._windows.clear()
         self.op._due.clear()
+        self.op._canonical.clear()
 
 
 class _WindowTimers:
