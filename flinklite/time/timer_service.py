@@ -26,6 +26,8 @@ from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
 
 __all__ = ["InternalTimerService", "TimerQueue"]
 
+_heappush = heapq.heappush
+
 
 class TimerQueue:
     """A deduplicating priority queue of timers for one time domain."""
@@ -40,11 +42,11 @@ class TimerQueue:
     def add(self, ts: int, key: object, ns: object) -> bool:
         """Add a timer; returns True if it is new."""
         ident = (ts, key, ns)
-        if ident in self._index:
+        index = self._index
+        if ident in index:
             return False
-        self._seq += 1
-        self._index[ident] = self._seq
-        heapq.heappush(self._heap, (ts, self._seq, key, ns))
+        seq = index[ident] = self._seq = self._seq + 1
+        _heappush(self._heap, (ts, seq, key, ns))
         return True
 
     def remove(self, ts: int, key: object, ns: object) -> None:

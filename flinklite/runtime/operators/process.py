@@ -61,10 +61,14 @@ class NonKeyedTimerService(TimerService):
 class KeyedTimerService(TimerService):
     """The user's view of an operator's :class:`InternalTimerService` (void namespace)."""
 
-    __slots__ = ("_ts",)
+    __slots__ = ("_ts", "_et", "_kc")
 
     def __init__(self, internal: InternalTimerService) -> None:
         self._ts = internal
+        # event-time timers are the hot path (one or two calls per record in session logic):
+        # go to the queue directly instead of through InternalTimerService's methods
+        self._et = internal.event_time_timers
+        self._kc = internal._key_context
 
     def current_processing_time(self) -> int:
         return self._ts.current_processing_time()
@@ -76,13 +80,14 @@ class KeyedTimerService(TimerService):
         self._ts.register_processing_time_timer(None, timestamp)
 
     def register_event_time_timer(self, timestamp: int) -> None:
-        self._ts.register_event_time_timer(None, timestamp)
+        if not self._ts.ignore_registrations:
+            self._et.add(timestamp, self._kc.current_key, None)
 
     def delete_processing_time_timer(self, timestamp: int) -> None:
         self._ts.delete_processing_time_timer(None, timestamp)
 
     def delete_event_time_timer(self, timestamp: int) -> None:
-        self._ts.delete_event_time_timer(None, timestamp)
+        self._et.remove(timestamp, self._kc.current_key, None)
 
 
 class _ProcessContext(ProcessFunction.Context):
@@ -194,7 +199,9 @@ class KeyedProcessOperator(TimerFiringMixin, StreamOperator):
                 for record, key, ts in zip(values, keys, timestamps):
                     backend.current_key = key
                     ctx.ts = ts
-                    drain(process(record, ctx), ts)
+                    out = process(record, ctx)
+                    if out is not None:  # most calls emit nothing: skip the collector call
+                        drain(out, ts)
         except Exception as e:
             col.clear()
             raise self.user_error(e, record) from e
