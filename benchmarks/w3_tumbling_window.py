@@ -17,9 +17,11 @@ emits ``(key, window_start, count)``. The event is the number itself (no map): t
 assigner returns it, the key selector takes it modulo 1000.
 
 Shape of the data: in 1 s of event time there are exactly 1000 events, one per key, so every
-(key, window) pane receives **one** event: 1,000,000 panes created, each with one accumulator,
-one cleanup timer and one firing. That is the worst case for a window operator (no amortisation of
-a pane over several events), and it is the workload issue 5 specifies.
+(key, window) pane receives **one** event: 1,000,000 panes created, each with one accumulator
+and one firing. That is the worst case for a window operator (no amortisation of a pane over
+several events), and it is the workload issue 5 specifies. The job runs on flinklite's
+aligned-window operator (one due time per window, not one timer per pane; see
+``flinklite/runtime/operators/aligned_window.py``).
 
 The bare loop is the floor: ``open_windows: dict[window_start, dict[key, accumulator]]`` (a dict
 of windows keyed by (key, window_start), grouped by start so the firing needs no scan), the
