@@ -19,7 +19,10 @@ Where PyFlink's Python window operator differs from Java's, flinklite follows Py
 trigger fires on an element but the window turns out to have no contents, the purge and the
 cleanup-timer registration for that window are skipped as well.
 
-``window_all`` is this operator on a stream keyed by a constant, at parallelism 1.
+``window_all`` is this operator on a stream keyed by a constant, at parallelism 1. Tumbling and
+sliding event-time windows with the default trigger run on its subclass
+:class:`~flinklite.runtime.operators.aligned_window.AlignedWindowOperator`, which fires a window
+for all keys at once (same results, one due time per window instead of one timer per pane).
 BATCH mode needs nothing special: the task feeds each key's records with the watermark at
 ``MIN_TIMESTAMP`` and fires all of the key's timers at the end of the key, so every window fires
 once with all its elements and nothing is late.
