@@ -28,6 +28,7 @@ from flinklite.datastream.state import (
 )
 from flinklite.errors import IllegalStateException, InvalidProgramException
 from flinklite.state.key_groups import KeyGroupRange, assign_to_key_group
+from flinklite.time.timer_service import timer_runs
 
 __all__ = ["HeapKeyedStateBackend", "NO_KEY"]
 
@@ -441,7 +442,7 @@ class HeapKeyedStateBackend:
 
         Layout, column-wise so that taking a snapshot is a few C-level list copies per namespace
         rather than Python work per entry: ``{state: {namespace: [keys, values]}}`` and
-        ``{"service/domain": {namespace: [timestamps, keys]}}``, timers in firing order. Key groups
+        ``{"service/domain": [[namespace, timestamps, keys], ...]}``, timers in firing order. Key groups
         are not materialised: a restore at another parallelism computes them for the entries of
         the overlapping ranges only, as Flink reads the key groups it needs out of each handle."""
         states: dict[str, dict] = {}
@@ -450,16 +451,18 @@ class HeapKeyedStateBackend:
             if columns:
                 states[name] = columns
         for name, entries in self._restored_entries.items():  # restored, not yet claimed by open()
-            _append_columns(states.setdefault(name, {}), ((ns, key, value) for ns, key, value in entries))
-        timers: dict[str, dict] = {}
+            _append_columns(states.setdefault(name, {}), entries)
+        timers: dict[str, list] = {}
         for svc_name, svc in self.timer_services.items():
             for domain, queue in (("et", svc.event_time_timers), ("pt", svc.processing_time_timers)):
                 columns = queue.columns()
                 if columns:
                     timers[f"{svc_name}/{domain}"] = columns
         for svc_name, restored in self._restored_timers.items():  # restored, service not created yet
-            for domain, ts, key, ns in restored:
-                _append_columns(timers.setdefault(f"{svc_name}/{domain}", {}), ((ns, ts, key),))
+            for domain in ("et", "pt"):
+                runs = timer_runs((ts, key, ns) for d, ts, key, ns in restored if d == domain)
+                if runs:
+                    timers.setdefault(f"{svc_name}/{domain}", []).extend(runs)
         if not states and not timers:
             return None
         kgr = self.key_group_range
@@ -497,10 +500,10 @@ class HeapKeyedStateBackend:
                 for ns, (keys, values) in decode(blob).items():
                     restored.extend((ns, key, value) for key, value in zip(keys, values)
                                     if whole or kg_of(key) in mine)
-            for service, by_ns in decode(snap["timers"]).items():
+            for service, runs in decode(snap["timers"]).items():
                 svc_name, _, domain = service.rpartition("/")
                 restored_timers = self._restored_timers.setdefault(svc_name, [])
-                for ns, (stamps, keys) in by_ns.items():
+                for ns, stamps, keys in runs:
                     restored_timers.extend((domain, ts, key, ns) for ts, key in zip(stamps, keys)
                                            if whole or kg_of(key) in mine)
 

@@ -9,7 +9,8 @@ Timers registered while firing that are already due fire in the same pass.
 Flink leaves the order of timers with the same timestamp undefined (heap order). flinklite fires
 ties in registration order: reproducible, independent of Python's salted ``hash()``, and what
 PyFlink's recorded output shows (two keys' windows ending together fire in the order the keys
-registered them). Restored timers keep their relative order.
+registered them). Restored timers keep their relative order (within each old subtask's snapshot;
+across subtasks that were merged by a rescaling restore, as in Flink, it is not defined).
 
 Storage: a binary heap of ``(ts, seq, key, namespace)`` plus a dict from
 ``(ts, key, namespace)`` to ``seq``. Deleting removes the dict entry; the heap entry is skipped
@@ -19,14 +20,35 @@ when it surfaces (lazy deletion), which keeps register/delete O(log n) without a
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from flinklite.time.processing_time import ProcessingTimeService
 from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
 
-__all__ = ["InternalTimerService", "TimerQueue"]
+__all__ = ["InternalTimerService", "TimerQueue", "timer_runs"]
 
 _heappush = heapq.heappush
+
+
+def timer_runs(timers: Iterable[tuple]) -> list:
+    """``(ts, key, namespace)`` timers, in firing order, as runs of one namespace each:
+    ``[[namespace, timestamps, keys], ...]``. The snapshot layout of a timer queue: a namespace is
+    written once per run, not per timer, and a restore that replays the runs in order keeps the
+    order of timers with equal timestamps."""
+    runs: list = []
+    run_ns: object = _NO_RUN
+    stamps: list = []
+    keys: list = []
+    for ts, key, ns in timers:
+        if ns is not run_ns and ns != run_ns:
+            stamps, keys, run_ns = [], [], ns
+            runs.append([ns, stamps, keys])
+        stamps.append(ts)
+        keys.append(key)
+    return runs
+
+
+_NO_RUN = object()
 
 
 class TimerQueue:
@@ -85,16 +107,9 @@ class TimerQueue:
             if index.get((ts, key, ns)) == seq:
                 yield ts, key, ns
 
-    def columns(self) -> dict:
-        """``{namespace: [timestamps, keys]}`` in firing order (for snapshots)."""
-        out: dict = {}
-        for ts, key, ns in self:
-            col = out.get(ns)
-            if col is None:
-                col = out[ns] = [[], []]
-            col[0].append(ts)
-            col[1].append(key)
-        return out
+    def columns(self) -> list:
+        """The live timers for a snapshot, in firing order: see :func:`timer_runs`."""
+        return timer_runs(self)
 
     def clear(self) -> None:
         self._heap.clear()

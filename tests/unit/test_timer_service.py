@@ -201,3 +201,21 @@ def test_timer_queue_lazy_delete_and_iteration():
     assert q.pop_due(10) == (1, "b", None)
     assert q.pop_due(10) == (5, "a", None)
     assert q.pop_due(10) is None
+
+
+def test_tie_order_across_namespaces_survives_a_snapshot_and_restore():
+    svc, backend, _, _, _ = make()
+    for key, ns in (("k1", "A"), ("k2", "B"), ("k3", "A"), ("k4", None)):
+        backend.set_current_key(key)
+        svc.register_event_time_timer(ns, 5)
+    backend.set_current_key("k0")
+    svc.register_event_time_timer("B", 3)
+    snap = backend.snapshot()
+    restored = HeapKeyedStateBackend(128, KeyGroupRange(0, 127), "test-op")
+    restored.restore([snap])
+    rec = Recorder()
+    svc2 = InternalTimerService("user-timers", restored, ProcessingTimeService(ManualClock(0)), rec)
+    rec.service, rec.backend = svc2, restored
+    svc2.advance_watermark(10)
+    assert [(ts, key, ns) for _, ts, key, ns, _, _ in rec.fired] == [
+        (3, "k0", "B"), (5, "k1", "A"), (5, "k2", "B"), (5, "k3", "A"), (5, "k4", None)]

@@ -447,22 +447,19 @@ class _WindowTimers:
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def columns(self) -> dict:
-        """``{window: [timestamps, keys]}``: built from each window's key lists at C speed."""
-        out: dict = {}
+    def columns(self) -> list:
+        """Timer runs (see ``timer_runs``), one or two per window, built at C speed."""
+        runs: list = []
         op = self.op
         for end, panes in op._windows.items():
             firing = list(panes.firing_keys())
-            cleanup = op._cleanup_at(end)
-            if cleanup != end - 1 and cleanup != MAX_TIMESTAMP:
-                keys = list(panes.contents)
-                stamps = [end - 1] * len(firing) + [cleanup] * len(keys)
-                firing += keys
-            else:
-                stamps = [end - 1] * len(firing)
             if firing:
-                out[panes.window] = [stamps, firing]
-        return out
+                runs.append([panes.window, [end - 1] * len(firing), firing])
+            cleanup = op._cleanup_at(end)
+            if cleanup != end - 1 and cleanup != MAX_TIMESTAMP and panes.contents:
+                keys = list(panes.contents)
+                runs.append([panes.window, [cleanup] * len(keys), keys])
+        return runs
 
     def add(self, ts: int, key: Any, ns: Any) -> bool:
         panes = _restored_panes(self.op, ns)
