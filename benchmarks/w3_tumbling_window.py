@@ -191,8 +191,6 @@ WORKLOADS: list[Workload] = [
         setup=lambda n: n,
         engine=lambda n, p=p: engine(n, p),
         bare=bare,
-        max_repeat=3,
-        warmup=0,
         note=("aggregate(CountAggregate, WindowFunction); one event per (key, window) pane; "
               "digest of (key, start, count)" + ("; source at p=1" if p > 1 else "")),
     )

@@ -80,8 +80,6 @@ WORKLOADS: list[Workload] = [
         setup=lambda n, interval=interval: Ctx(n, interval),
         engine=engine_checkpointed,
         bare=lambda ctx: w3.engine(ctx.n, 1),
-        max_repeat=2,
-        warmup=0,
         report=report,
     )
     for interval in ("1 s", "100 ms")

@@ -139,8 +139,6 @@ WORKLOADS: list[Workload] = [
         setup=lambda n: n,
         engine=engine,
         bare=bare,
-        max_repeat=3,
-        warmup=0,
         note=f"2 ValueStates + 1 event-time timer per key, bursts of {BURST} events, gap {GAP_MS} ms: "
              "1 M timer registrations, ~1 M deletions, 0.1 M sessions emitted",
     )
