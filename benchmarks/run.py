@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rows = run(quick=args.quick, select=args.select, repeat=args.repeat, rss=not args.no_rss)
     print(format_table(rows))
+    for r in rows:
+        if r.note:
+            print(f"- {r.workload}: {r.note}")
     if args.write:
         print(f"wrote {write_results(rows, args.quick, args.repeat, args.label)}", file=sys.stderr)
     return 0 if all(r.matches for r in rows) else 1
