@@ -20,6 +20,16 @@ def make_env(parallelism: int, **conf: str) -> StreamExecutionEnvironment:
     return env
 
 
+def checkpointed_env(checkpointing: bool = True, parallelism: int = 1) -> StreamExecutionEnvironment:
+    """An environment for sink tests: checkpoints every 50 ms and a fast fixed-delay restart
+    (or neither, with ``checkpointing=False``)."""
+    if not checkpointing:
+        return make_env(parallelism)
+    return make_env(parallelism, **{"execution.checkpointing.interval": "50 ms",
+                                    "restart-strategy.type": "fixed-delay",
+                                    "restart-strategy.fixed-delay.delay": "10 ms"})
+
+
 FAILED = {"flag": False}  # module-level, because functions are copied per subtask and restart
 
 

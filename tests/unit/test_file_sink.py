@@ -10,10 +10,10 @@ import time
 import msgpack
 import pytest
 from _helpers import FAILED, FailOnce
+from _helpers import checkpointed_env as _env
 
-from flinklite.common import Configuration, Types, WatermarkStrategy
+from flinklite.common import Types, WatermarkStrategy
 from flinklite.common.serialization import Encoder as CommonEncoder
-from flinklite.datastream import StreamExecutionEnvironment
 from flinklite.datastream.connectors import FileSink as PackageFileSink
 from flinklite.datastream.connectors.file_system import (
     BucketAssigner,
@@ -347,17 +347,6 @@ class _Slow(MapFunction):
     def map(self, v):
         time.sleep(0.002)
         return v
-
-
-def _env(checkpointing=True, parallelism=1):
-    conf = Configuration()
-    if checkpointing:
-        conf.set_string("execution.checkpointing.interval", "50 ms")
-        conf.set_string("restart-strategy.type", "fixed-delay")
-        conf.set_string("restart-strategy.fixed-delay.delay", "10 ms")
-    env = StreamExecutionEnvironment.get_execution_environment(conf)
-    env.set_parallelism(parallelism)
-    return env
 
 
 @pytest.mark.parametrize("policy", ["default", "on_checkpoint"])

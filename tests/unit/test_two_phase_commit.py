@@ -8,9 +8,9 @@ import uuid
 import msgpack
 import pytest
 from _helpers import FAILED, FailOnce
+from _helpers import checkpointed_env as _env
 
-from flinklite.common import Configuration, Types, WatermarkStrategy
-from flinklite.datastream import StreamExecutionEnvironment
+from flinklite.common import Types, WatermarkStrategy
 from flinklite.datastream.connectors import TwoPhaseCommitSink
 from flinklite.datastream.connectors.number_seq import NumberSequenceSource
 
@@ -172,17 +172,6 @@ def test_commit_tries_every_transaction_and_raises_the_first_error(tmp_path):
     with pytest.raises(OSError, match="bad"):
         committer.commit([{"id": "bad"}, {"id": "good"}])
     assert store.committed == {"good": ["x"]}
-
-
-def _env(checkpointing=True, parallelism=1):
-    conf = Configuration()
-    if checkpointing:
-        conf.set_string("execution.checkpointing.interval", "50 ms")
-        conf.set_string("restart-strategy.type", "fixed-delay")
-        conf.set_string("restart-strategy.fixed-delay.delay", "10 ms")
-    env = StreamExecutionEnvironment.get_execution_environment(conf)
-    env.set_parallelism(parallelism)
-    return env
 
 
 @pytest.mark.parametrize("parallelism", [1, 2])
