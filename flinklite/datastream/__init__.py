@@ -6,6 +6,7 @@ run with ``env.execute()`` or ``stream.execute_and_collect()``. Each submodule m
 (sources and sinks), ``output_tag``, ``time_domain``, ``execution_mode``, ``timerservice``.
 """
 
+from flinklite.datastream.async_data_stream import AsyncDataStream
 from flinklite.datastream.checkpoint_config import CheckpointConfig, ExternalizedCheckpointRetention
 from flinklite.datastream.checkpointing_mode import CheckpointingMode
 from flinklite.datastream.connectors.base import Sink, Source
@@ -21,6 +22,9 @@ from flinklite.datastream.data_stream import (
 from flinklite.datastream.execution_mode import RuntimeExecutionMode
 from flinklite.datastream.functions import (
     AggregateFunction,
+    AsyncFunction,
+    AsyncRetryPredicate,
+    AsyncRetryStrategy,
     BroadcastProcessFunction,
     CoFlatMapFunction,
     CoMapFunction,
@@ -59,6 +63,10 @@ from flinklite.datastream.windowed_stream import AllWindowedStream, WindowedStre
 
 __all__ = [
     "StreamExecutionEnvironment",
+    "AsyncDataStream",
+    "AsyncFunction",
+    "AsyncRetryPredicate",
+    "AsyncRetryStrategy",
     "DataStream",
     "KeyedStream",
     "ConnectedStreams",

@@ -73,6 +73,17 @@ class Scheduler:
                     else:
                         task.run_mail(handle)
                 handle = pt.pop_due(now)
+            # (1b) mail posted by other threads (async I/O results)
+            handle = pt.pop_posted()
+            while handle is not None:
+                task = handle.owner
+                if task is None or task.status == "RUNNING":
+                    self._current = task
+                    if task is None:
+                        handle.callback(handle.timestamp)
+                    else:
+                        task.run_mail(handle)
+                handle = pt.pop_posted()
             # (2) the buffer timeout flusher
             if timeout > 0:
                 if self._next_flush is None:
@@ -104,6 +115,15 @@ class Scheduler:
             if not self.unfinished():
                 return True
             wake = self._next_wakeup()
+            if pt.external_in_flight:
+                # async requests are out: their results arrive as mail; on a virtual clock, let
+                # time jump only when no result came within a short real-time wait
+                if clock.virtual or wake is None:
+                    limit = 0.01 if wake is not None else 0.1
+                else:
+                    limit = max(0.0, wake - clock.now_precise_ms()) / 1000
+                if pt.wait_for_mail(limit) or wake is None or not clock.virtual:
+                    continue
             if wake is None:
                 raise JobExecutionException(
                     "the job is stuck: no task can make progress and no timer is pending "

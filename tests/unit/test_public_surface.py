@@ -34,7 +34,8 @@ EXPECTED_ALL = {
         "TimestampAssigner", "WatermarkGenerator", "WatermarkOutput", "WatermarkStrategy",
     ],
     "flinklite.datastream": [
-        "AggregateFunction", "AllWindowedStream", "BroadcastConnectedStream", "BroadcastProcessFunction",
+        "AggregateFunction", "AllWindowedStream", "AsyncDataStream", "AsyncFunction", "AsyncRetryPredicate",
+        "AsyncRetryStrategy", "BroadcastConnectedStream", "BroadcastProcessFunction",
         "BroadcastStream", "CheckpointConfig", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction",
         "CoMapFunction", "CoProcessFunction", "ConnectedStreams", "CountWindow", "DataStream",
         "DataStreamSink", "ExternalizedCheckpointRetention", "FilterFunction", "FlatMapFunction",
@@ -46,7 +47,8 @@ EXPECTED_ALL = {
         "Window", "WindowAssigner", "WindowFunction", "WindowedStream",
     ],
     "flinklite.datastream.functions": [
-        "AggregateFunction", "AllWindowFunction", "BaseBroadcastProcessFunction", "BroadcastProcessFunction",
+        "AggregateFunction", "AllWindowFunction", "AsyncFunction", "AsyncFunctionDescriptor",
+        "AsyncRetryPredicate", "AsyncRetryStrategy", "BaseBroadcastProcessFunction", "BroadcastProcessFunction",
         "CheckpointListener", "CheckpointedFunction", "CoFlatMapFunction", "CoGroupFunction", "CoMapFunction",
         "CoProcessFunction", "FilterFunction",
         "FlatJoinFunction", "FlatMapFunction", "Function", "JoinFunction", "KeySelector",
@@ -54,6 +56,13 @@ EXPECTED_ALL = {
         "MapFunction", "NullByteKeySelector", "Partitioner", "ProcessAllWindowFunction", "ProcessFunction",
         "ProcessJoinFunction", "ProcessWindowFunction", "ReduceFunction", "RuntimeContext", "SinkFunction",
         "SourceFunction", "TimeDomain", "TimerService", "WindowFunction",
+    ],
+    "flinklite.datastream.async_data_stream": ["AsyncDataStream"],
+    "flinklite.datastream.async_retry_strategies": [
+        "ExponentialBackoffDelayRetryStrategy", "FixedDelayRetryStrategy", "NoRetryStrategy", "RetryPredicate",
+    ],
+    "flinklite.datastream.async_retry_predicates": [
+        "empty_result_predicate", "exception_type_predicate", "has_exception_predicate",
     ],
     "flinklite.datastream.state": [
         "AggregatingState", "AggregatingStateDescriptor", "AppendingState", "BroadcastState", "ListState",
@@ -82,7 +91,6 @@ EXPECTED_ALL = {
 
 _WINDOWS = "windows are a later issue"
 _CKPT = "checkpointing / state backends are a later issue"
-_ASYNC = "async I/O is a later issue"
 _SERDE = "serialization schemas / connectors are a later issue"
 _JAVA = "Java-only plumbing with no meaning in a pure-Python engine"
 _FILES = "file sources, bulk formats and compaction are a later issue (FileSink row format is there)"
@@ -109,10 +117,6 @@ NOT_YET = {
         "AssignerWithPeriodicWatermarksWrapper": "legacy periodic assigner wrapper (deprecated in PyFlink)",
     },
     "pyflink.datastream": {
-        "AsyncDataStream": _ASYNC,
-        "AsyncFunction": _ASYNC,
-        "AsyncRetryPredicate": _ASYNC,
-        "AsyncRetryStrategy": _ASYNC,
         "CheckpointStorage": _CKPT,
         "CustomCheckpointStorage": _CKPT,
         "CustomStateBackend": _CKPT,
@@ -124,12 +128,6 @@ NOT_YET = {
         "StateBackend": _CKPT,
         "MemorySize": _JAVA,
         "SlotSharingGroup": "slot sharing groups are accepted as strings; the class is a later issue",
-    },
-    "pyflink.datastream.functions": {
-        "AsyncFunction": _ASYNC,
-        "AsyncFunctionDescriptor": _ASYNC,
-        "AsyncRetryPredicate": _ASYNC,
-        "AsyncRetryStrategy": _ASYNC,
     },
     "pyflink.datastream.connectors.file_system": {
         "BulkFormat": _FILES,
