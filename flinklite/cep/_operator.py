@@ -40,7 +40,7 @@ __all__ = ["CepOperator"]
 
 
 class _MatchContext(PatternProcessFunction.Context):
-    __slots__ = ("ts", "op", "side_ts")
+    __slots__ = ("ts", "op")
 
     def __init__(self, op: CepOperator) -> None:
         self.op = op

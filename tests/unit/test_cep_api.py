@@ -297,3 +297,21 @@ def test_timed_out_handler_may_not_emit_to_the_main_output():
     p = Pattern.begin("a").where(letter("a")).followed_by("b").where(letter("b")).within(5)
     with pytest.raises(Exception, match="only emit to side outputs"):
         run(p, ["a", "x", "y"], [0, 1, 10], fn=Bad())
+
+
+def test_batch_mode_gives_the_streaming_result():
+    from flinklite.datastream import RuntimeExecutionMode
+
+    p = Pattern.begin("a").where(lambda e: e[1] == "a").followed_by("b").where(lambda e: e[1] == "b") \
+        .one_or_more().followed_by("c").where(lambda e: e[1] == "c")
+    data = [("k1", "a", 1), ("k2", "a", 2), ("k1", "b", 3), ("k2", "b", 4), ("k1", "c", 5), ("k2", "c", 6)]
+    results = []
+    for mode in (RuntimeExecutionMode.BATCH, RuntimeExecutionMode.STREAMING):
+        env = StreamExecutionEnvironment.get_execution_environment()
+        env.set_runtime_mode(mode)
+        env.set_parallelism(2)
+        ds = env.from_collection(data).assign_timestamps_and_watermarks(
+            WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(_TS()))
+        out = CEP.pattern(ds.key_by(lambda e: e[0]), p).select(lambda m: tuple(e[2] for v in m.values() for e in v))
+        results.append(sorted(out.execute_and_collect()))
+    assert results[0] == results[1] == [(1, 3, 5), (2, 4, 6)]
