@@ -94,6 +94,16 @@ def test_greedy_takes_as_many_as_possible():
     assert sorted(run(p, ["a", "b1", "b2", "b3", "c"])) == ["a b1 b2 b3 c"]
 
 
+def test_greedy_loop_skips_noise_and_until_ends_it():
+    base = Pattern.begin("a").where(letter("a")).followed_by("b").where(letter("b")).one_or_more().greedy()
+    events = ["a", "b1", "b2", "stop", "b3", "c"]
+    p = base.followed_by("c").where(letter("c"))
+    assert run(p, events) == ["a b1 b2 b3 c"]  # relaxed inside the loop: "stop" is skipped
+    base = Pattern.begin("a").where(letter("a")).followed_by("b").where(letter("b")).one_or_more().greedy()
+    p = base.until(lambda e: e == "stop").followed_by("c").where(letter("c"))
+    assert run(p, events) == ["a b1 b2 c"]  # until closes the loop; b3 is skipped before c
+
+
 def test_until_stops_a_loop():
     p = Pattern.begin("a").where(letter("a")).followed_by("b").where(letter("b")).one_or_more() \
         .until(lambda e: e == "stop").followed_by("c").where(letter("c"))
