@@ -27,7 +27,7 @@ from flinklite.cep import CEP, Pattern
 from flinklite.datastream import StreamExecutionEnvironment
 from flinklite.datastream.connectors.number_seq import NumberSequenceSource
 
-N = 200_000
+N = 1_000_000
 KEYS = 100
 
 key_of = lambda i: i % KEYS  # noqa: E731
@@ -89,6 +89,7 @@ WORKLOADS: list[Workload] = [
         engine=engine,
         bare=bare,
         note=f"followed_by twice, {KEYS} keys, ~N/5 matches; bare = hand-written state machine for the pattern",
-        max_repeat=3,
+        max_repeat=1,
+        warmup=0,
     )
 ]
