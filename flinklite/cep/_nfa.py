@@ -30,7 +30,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flinklite.cep._nfa_compiler import FINAL, IGNORE, PROCEED, START, STOP, CompiledNFA, State, original_name
+from flinklite.cep._nfa_compiler import (
+    FINAL,
+    IGNORE,
+    PENDING,
+    PROCEED,
+    START,
+    STOP,
+    CompiledNFA,
+    State,
+    original_name,
+)
 from flinklite.cep._shared_buffer import SharedBuffer
 
 __all__ = ["NFA", "ConditionContext"]
@@ -143,16 +153,21 @@ class NFA:
         window = self.window
         if window > 0:
             kept = []
+            pending = []
+            states = self.states
             for cs in data[0]:
                 if cs[5] is not None and timestamp - cs[3] >= window:
+                    if states[cs[0]].kind == PENDING:  # a trailing not_followed_by held: a match
+                        pending.append(cs)
+                        continue
                     if self.handle_timeout:
                         paths = buffer.extract_patterns(cs[1], cs[2])
                         timeouts.append((buffer.materialize(paths[0]) if paths else {}, cs[3] + window))
                     buffer.release_node(cs[1], cs[2])
                 else:
                     kept.append(cs)
-            if len(kept) != len(data[0]) and data[1]:
-                kept = self._emit_skipping(buffer, data, [], kept, result)
+            if pending or (len(kept) != len(data[0]) and data[1]):
+                kept = self._emit_skipping(buffer, data, pending, kept, result)
             data[0] = kept
         buffer.advance_time(timestamp)
         return result, timeouts

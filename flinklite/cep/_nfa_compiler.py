@@ -23,7 +23,8 @@ One step becomes one or more states, named after the step (``name``, ``name:0``,
 * ``not_next``: a state that ``PROCEED``s to the next step on events that do not match and to a
   *stop* state on events that do; ``not_followed_by``: no state of its own, but the states
   around it get a ``PROCEED`` into a stop state on the forbidden event. A branch that reaches a
-  stop state is discarded.
+  stop state is discarded. A ``not_followed_by`` that ends the pattern (only with ``within``)
+  becomes a *pending* state: the branch waits there, and is a match once the window has passed.
 
 This is Flink's construction, rewritten; the branch bookkeeping of the NFA (Dewey versions,
 see ``_nfa.py``) relies on the order in which transitions are added, which follows Flink's.
@@ -39,7 +40,7 @@ from flinklite.cep.pattern import ConsumingStrategy, MalformedPatternException, 
 __all__ = ["State", "Transition", "compile_pattern", "CompiledNFA", "END_STATE", "original_name"]
 
 TAKE, IGNORE, PROCEED = "take", "ignore", "proceed"
-START, NORMAL, FINAL, STOP = "start", "normal", "final", "stop"
+START, NORMAL, FINAL, STOP, PENDING = "start", "normal", "final", "stop", "pending"
 END_STATE = "$endState$"
 
 
@@ -208,10 +209,10 @@ class _Compiler:
         if skip.get_pattern_name() is not None and skip.get_pattern_name() not in names:
             raise MalformedPatternException(
                 f"{skip!r}: the pattern name '{skip.get_pattern_name()}' is not a step of the pattern {names}")
-        if self.last.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW:
+        if self.last.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW and not self.window:
             raise MalformedPatternException(
-                f"not_followed_by('{self.last.get_name()}') cannot end a pattern sequence in flinklite; "
-                "end it with a positive step, or use not_next")
+                f"not_followed_by('{self.last.get_name()}') can only end a pattern with a time window: "
+                "add .within(...) (the match is emitted when the window has passed without the event)")
         sink = self.new_state(END_STATE, FINAL)
         sink = self.middle_states(sink)
         start = self.convert(sink)
@@ -233,7 +234,15 @@ class _Compiler:
         while self.current.get_previous() is not None:
             q = self.current.get_quantifier()
             if q.consuming is ConsumingStrategy.NOT_FOLLOW:
-                pass  # becomes stop transitions of the states around it
+                if last_sink.kind == FINAL:
+                    # at the end (needs a window): wait in a pending state until the window has
+                    # passed; the forbidden event leads to a stop state instead
+                    pending = self.new_state(self.current.get_name(), PENDING)
+                    cond = _take_condition(self.current)
+                    pending.add(PROCEED, self.stop_state(cond, self.current.get_name()), cond)
+                    pending.add(IGNORE, None, C.not_(cond))
+                    last_sink = pending
+                # elsewhere it becomes stop transitions of the states around it
             elif q.consuming is ConsumingStrategy.NOT_NEXT:
                 not_next = self.new_state(self.current.get_name(), NORMAL)
                 cond = _take_condition(self.current)

@@ -12,9 +12,8 @@ or one of the two NOT forms) and properties (single, looping, times; optional, g
 makes it strict, ``allow_combinations()`` non-deterministic).
 
 Differences from Flink: names are snake_case (``or_`` because ``or`` is a keyword); group
-patterns (``begin(Pattern)``), ``subtype`` of Java classes and per-step ``within(…,
-WithinType.PREVIOUS_AND_CURRENT)`` are not implemented; a sequence ending in
-``not_followed_by`` is rejected even with ``within`` (newer Flink accepts it with a window).
+patterns (``begin(Pattern)``) and per-step ``within(…, WithinType.PREVIOUS_AND_CURRENT)`` are
+not implemented.
 """
 
 from __future__ import annotations

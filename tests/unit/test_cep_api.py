@@ -231,7 +231,7 @@ def test_flat_select_and_process_on_a_non_keyed_stream():
     (lambda: Pattern.begin("a").until(lambda e: True), "only applies to looping"),
     (lambda: Pattern.begin("a").one_or_more().until(lambda e: True).until(lambda e: True), "only one until"),
     (lambda: Pattern.begin("a").next("b").one_or_more().greedy(), "cannot be the last step"),
-    (lambda: Pattern.begin("a").not_followed_by("b"), "cannot end a pattern"),
+    (lambda: Pattern.begin("a").not_followed_by("b"), "can only end a pattern with a time window"),
     (lambda: Pattern.begin("a").optional().optional(), "optional already applied"),
     (lambda: Pattern.begin("a").optional().not_next("b"), "after the optional pattern"),
     (lambda: Pattern.begin("a").one_or_more().times(2), "already has a quantifier"),

@@ -4,7 +4,7 @@ the results the Flink documentation gives."""
 from __future__ import annotations
 
 import pytest
-from _cep_helpers import letter, run
+from _cep_helpers import harness, letter, run
 
 from flinklite.cep import AfterMatchSkipStrategy as Skip
 from flinklite.cep import Pattern
@@ -124,6 +124,22 @@ def test_not_followed_by():
         .followed_by("c").where(letter("c"))
     assert run(p, ["a", "x", "b", "c"]) == []
     assert run(p, ["a", "x", "c"]) == ["a c"]
+
+
+def test_not_followed_by_at_the_end_needs_a_window_and_matches_when_it_passes():
+    # docs: a pattern may end with notFollowedBy when it has a window
+    p = Pattern.begin("a").where(letter("a")).not_followed_by("b").where(letter("b")).within(10)
+    h = harness(p)
+    for e, t in [("a1", 0), ("x", 3), ("b", 12), ("a2", 20), ("a3", 25), ("b", 30)]:
+        h.process_element(e, t)
+    h.process_watermark(2**63 - 1)
+    # a1: no b in [0, 10): a match once time reaches 10 (at the b at 12). a2: the b at 30 is
+    # outside [20, 30): a match at 30, before that b is looked at. a3 sees it: discarded.
+    assert [(r.value, r.timestamp) for r in h.extract_output()] == [("a1", 12), ("a2", 30)]
+    p = Pattern.begin("start").next("middle").where(letter("a")).not_followed_by("end").where(letter("b")) \
+        .within(10)
+    assert run(p, ["s", "a", "x"]) == ["s a"]
+    assert run(p, ["s", "a", "b"]) == []
 
 
 # -- after-match skip strategies: "b+ c" over b1 b2 b3 c ---------------------------------------------
