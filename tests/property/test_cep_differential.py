@@ -4,8 +4,10 @@ The brute-force matcher enumerates event assignments straight from the contiguit
 Flink's documentation: strict (``next``: the very next event), relaxed (``followed_by``: the
 first later event that matches) and non-deterministic relaxed (``followed_by_any``: any later
 event that matches), between steps and, for looping steps, between the events of one step
-(``consecutive`` / default / ``allow_combinations``). Under ``no_skip`` every such assignment
-is a match, once, if it fits in the ``within`` window. The NFA (compiler, Dewey versions,
+(``consecutive`` / default / ``allow_combinations``), and for NOT steps (``not_next``: the next
+event must not match; ``not_followed_by``: no matching event before the next step's event, or,
+at the end, inside the window). Under ``no_skip`` every such assignment is a match, once, if it
+fits in the ``within`` window. The NFA (compiler, Dewey versions,
 shared buffer) has to produce exactly that multiset, and the operator the same, whatever order
 the events arrive in within the watermark's bound.
 """
@@ -44,14 +46,26 @@ def specs(draw):
         inner = draw(st.sampled_from(INNER))
         steps.append((frozenset(letters), contiguity, kind, n, inner))
     window = draw(st.none() | st.integers(1, 6))
-    return steps, window
+    # NOT steps: between two single steps, or after the last one (not_followed_by needs a window)
+    nots: dict[int, tuple] = {}
+    for j in range(1, n_steps + 1):
+        before_single = steps[j - 1][2] == "single"
+        after_single = j == n_steps or steps[j][2] == "single"
+        if before_single and after_single and draw(st.booleans()):
+            kinds = ["not_next"] + (["not_followed_by"] if j < n_steps or window is not None else [])
+            nots[j] = (frozenset(draw(st.sets(st.sampled_from(LETTERS), min_size=1, max_size=1))),
+                       draw(st.sampled_from(kinds)))
+    return steps, window, nots
 
 
 def build(spec) -> Pattern:
-    steps, window = spec
+    steps, window, nots = spec
     p = None
     for j, (letters, contiguity, kind, n, inner) in enumerate(steps):
         name = f"s{j}"
+        if j in nots:
+            not_letters, not_kind = nots[j]
+            p = getattr(p, not_kind)(f"n{j}").where(lambda e, ls=not_letters: e[0] in ls)
         p = Pattern.begin(name) if p is None else getattr(p, contiguity)(name)
         p.where(lambda e, letters=letters: e[0] in letters)
         if kind == "times":
@@ -62,6 +76,9 @@ def build(spec) -> Pattern:
             p.optional()
         if kind in ("times", "one_or_more") and inner != "relaxed":
             getattr(p, inner)()
+    if len(steps) in nots:
+        not_letters, not_kind = nots[len(steps)]
+        p = getattr(p, not_kind)(f"n{len(steps)}").where(lambda e, ls=not_letters: e[0] in ls)
     if window is not None:
         p.within(window)
     return p
@@ -78,20 +95,46 @@ def _next_events(events, prev, letters, rule):
 
 
 def brute_force(spec, events, timestamps):
-    steps, window = spec
+    steps, window, nots = spec
     out = []
+
+    def fits(first, t):
+        return window is None or t - timestamps[first] < window
 
     def step(j, prev, taken):
         if j == len(steps):
             first, last = taken[0][1], taken[-1][1]
-            if window is None or timestamps[last] - timestamps[first] < window:
-                out.append(tuple(taken))
+            if not fits(first, timestamps[last]):
+                return
+            if j in nots:  # a NOT after the last step
+                not_letters, not_kind = nots[j]
+                if not_kind == "not_next":
+                    # completed by the next event, if it is not forbidden (and still in the window)
+                    if last + 1 >= len(events) or events[last + 1][0] in not_letters \
+                            or not fits(first, timestamps[last + 1]):
+                        return
+                elif any(events[e][0] in not_letters and fits(first, timestamps[e])
+                         for e in range(last + 1, len(events))):
+                    return  # a forbidden event inside the window
+            out.append(tuple(taken))
             return
         letters, contiguity, kind, n, inner = steps[j]
         if j == 0:
             firsts = [i for i, e in enumerate(events) if e[0] in letters]
         else:
             firsts = _next_events(events, prev, letters, contiguity)
+            if j in nots:
+                not_letters, not_kind = nots[j]
+                if not_kind == "not_next":
+                    if prev + 1 >= len(events) or events[prev + 1][0] in not_letters:
+                        return
+                else:
+                    # no forbidden event after the previous step, up to the taken one; the taken
+                    # one may be forbidden too only if it completes the match (as in Flink, a
+                    # branch reaching the final state is kept when its sibling hits a stop state)
+                    last = 0 if j == len(steps) - 1 and len(steps) not in nots else 1
+                    firsts = [i for i in firsts
+                              if not any(events[e][0] in not_letters for e in range(prev + 1, i + last))]
         if kind == "optional":
             step(j + 1, prev, taken)
         for i in firsts:
@@ -114,10 +157,13 @@ def nfa_matches(spec, events, timestamps):
     data = nfa.initial_data()
     index = {e: i for i, e in enumerate(events)}
     out = []
+    matches = []
     for e, t in zip(events, timestamps):
-        nfa.advance_time(data, t)
-        for m in nfa.process(data, e, t):
-            out.append(tuple((int(name[1:]), index[x]) for name, xs in m.items() for x in xs))
+        matches += nfa.advance_time(data, t)[0]
+        matches += nfa.process(data, e, t)
+    matches += nfa.advance_time(data, 2**63 - 1)[0]  # the end of input: pending NOTs complete
+    for m in matches:
+        out.append(tuple((int(name[1:]), index[x]) for name, xs in m.items() for x in xs))
     return sorted(tuple(sorted(m, key=lambda p: p[1])) for m in out)
 
 
