@@ -111,8 +111,11 @@ class NFA:
         new_partials: list = []
         potential: list = []
         states = self.states
+        ctx = ConditionContext(self, buffer, None, timestamp, self.now)  # one per event, rebound per branch
         for cs in data[0]:
-            results = self._next_states(buffer, cs, event, event_id, timestamp)
+            ctx._cs = cs
+            ctx._matched = None
+            results = self._next_states(buffer, cs, event, event_id, timestamp, ctx)
             retain = []
             discard = False
             for ncs in results:
@@ -173,9 +176,9 @@ class NFA:
         return result, timeouts
 
     # -- one branch, one event -----------------------------------------------------------------
-    def _next_states(self, buffer: SharedBuffer, cs: tuple, event: Any, event_id: tuple, ts: int) -> list:
+    def _next_states(self, buffer: SharedBuffer, cs: tuple, event: Any, event_id: tuple, ts: int,
+                     ctx: ConditionContext) -> list:
         state = self.states[cs[0]]
-        ctx = ConditionContext(self, buffer, cs, ts, self.now)
         # the decision graph: follow PROCEED edges, collect TAKE and IGNORE edges that apply
         edges = []
         takes = ignores = 0
@@ -196,6 +199,18 @@ class NFA:
                             else:
                                 takes += 1
         is_start = state.kind == START
+        if not takes and not ignores:
+            # the common cases, without touching the buffer: nothing applies (a start branch
+            # stays as it is, any other dies), or only a self-loop IGNORE applies (the branch
+            # stays, same version, same node: a lock and a release that would cancel out)
+            if is_start:
+                return [cs]
+            if not edges:
+                if cs[1] is not None:
+                    buffer.release_node(cs[1], cs[2])
+                return []
+            if len(edges) == 1:
+                return [cs]
         version = cs[2]
         take_left = max(0, takes - 1)
         ignore_left = ignores
