@@ -152,3 +152,30 @@ def test_bad_ttl_configs_are_rejected():
         StateTtlConfig.new_builder(Time.milliseconds(0)).build()
     with pytest.raises(InvalidProgramException, match="only implemented for ValueState"):
         ListStateDescriptor("l").enable_time_to_live(StateTtlConfig.new_builder(Time.seconds(1)).build())
+
+
+def test_ttl_in_a_running_job_follows_the_jobs_clock():
+    from _helpers import make_env
+
+    from flinklite.datastream.functions import KeyedProcessFunction
+    from flinklite.time.clock import ManualClock
+
+    clock = ManualClock(0)
+
+    class LastSeen(KeyedProcessFunction):
+        def open(self, ctx):
+            d = ValueStateDescriptor("last")
+            d.enable_time_to_live(StateTtlConfig.new_builder(Time.milliseconds(100)).build())
+            self.last = ctx.get_state(d)
+
+        def process_element(self, value, ctx):
+            key, dt = value
+            clock.advance_by(dt)  # processing time passes between the records of a key
+            yield key, self.last.value()
+            self.last.update(dt)
+
+    e = make_env(1)
+    e.set_clock(clock)
+    out = list(e.from_collection([("a", 0), ("a", 50), ("a", 99), ("a", 100), ("a", 1)])
+               .key_by(lambda v: v[0]).process(LastSeen()).execute_and_collect())
+    assert out == [("a", None), ("a", 0), ("a", 50), ("a", None), ("a", 100)]
