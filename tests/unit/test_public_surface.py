@@ -67,7 +67,7 @@ EXPECTED_ALL = {
     "flinklite.datastream.state": [
         "AggregatingState", "AggregatingStateDescriptor", "AppendingState", "BroadcastState", "ListState",
         "ListStateDescriptor", "MapState", "MapStateDescriptor", "MergingState", "ReadOnlyBroadcastState",
-        "ReducingState", "ReducingStateDescriptor", "State", "StateDescriptor", "ValueState",
+        "ReducingState", "ReducingStateDescriptor", "State", "StateDescriptor", "StateTtlConfig", "ValueState",
         "ValueStateDescriptor",
     ],
     "flinklite.datastream.output_tag": ["OutputTag"],
@@ -155,7 +155,6 @@ NOT_YET = {
         "StreamingFileSink": "the legacy SinkFunction file sink; FileSink replaces it",
     },
     "pyflink.datastream.state": {
-        "StateTtlConfig": "state TTL is a later issue",
         "OperatorStateStore": _CKPT,
     },
 }
