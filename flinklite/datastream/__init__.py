@@ -42,6 +42,7 @@ from flinklite.datastream.functions import (
     WindowFunction,
 )
 from flinklite.datastream.output_tag import OutputTag
+from flinklite.datastream.slot_sharing_group import MemorySize, SlotSharingGroup
 from flinklite.datastream.stream_execution_environment import StreamExecutionEnvironment
 from flinklite.datastream.time_domain import TimeDomain
 from flinklite.datastream.timerservice import TimerService
@@ -105,4 +106,6 @@ __all__ = [
     "MergingWindowAssigner",
     "TriggerResult",
     "Trigger",
+    "SlotSharingGroup",
+    "MemorySize",
 ]

@@ -17,8 +17,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 EXPECTED_ALL = {
     "flinklite.common": [
-        "Configuration", "Duration", "ExecutionConfig", "Instant", "JobClient", "JobExecutionResult",
-        "JobStatus", "Row", "RowKind", "Time", "TimestampAssigner", "TypeInformation", "Types",
+        "AssignerWithPeriodicWatermarksWrapper", "ByteArraySchema", "CompletableFuture", "ConfigOption",
+        "ConfigOptions", "Configuration", "DeserializationSchema", "Duration", "Encoder", "ExecutionConfig",
+        "InputDependencyConstraint", "Instant", "JobClient", "JobExecutionResult", "JobID", "JobStatus",
+        "RestartStrategies", "RestartStrategyConfiguration", "Row", "RowKind", "SerializationSchema",
+        "SimpleStringSchema", "Time", "TimestampAssigner", "TypeInformation", "TypeSerializer", "Types",
         "WatermarkStrategy",
     ],
     "flinklite.common.typeinfo": [
@@ -31,7 +34,8 @@ EXPECTED_ALL = {
     "flinklite.common.time": ["Duration", "Instant", "Time"],
     "flinklite.common.configuration": ["Configuration"],
     "flinklite.common.watermark_strategy": [
-        "TimestampAssigner", "WatermarkGenerator", "WatermarkOutput", "WatermarkStrategy",
+        "AssignerWithPeriodicWatermarksWrapper", "TimestampAssigner", "WatermarkGenerator", "WatermarkOutput",
+        "WatermarkStrategy",
     ],
     "flinklite.datastream": [
         "AggregateFunction", "AllWindowedStream", "BroadcastConnectedStream", "BroadcastProcessFunction",
@@ -39,9 +43,9 @@ EXPECTED_ALL = {
         "CoMapFunction", "CoProcessFunction", "ConnectedStreams", "CountWindow", "DataStream",
         "DataStreamSink", "ExternalizedCheckpointRetention", "FilterFunction", "FlatMapFunction",
         "GlobalWindow", "KeySelector", "KeyedBroadcastProcessFunction", "KeyedCoProcessFunction",
-        "KeyedProcessFunction", "KeyedStream", "MapFunction", "MergingWindowAssigner", "OutputTag",
+        "KeyedProcessFunction", "KeyedStream", "MapFunction", "MemorySize", "MergingWindowAssigner", "OutputTag",
         "Partitioner", "ProcessFunction", "ProcessWindowFunction", "ReduceFunction", "RuntimeContext",
-        "RuntimeExecutionMode", "Sink", "SinkFunction", "Source", "SourceFunction",
+        "RuntimeExecutionMode", "Sink", "SinkFunction", "SlotSharingGroup", "Source", "SourceFunction",
         "StreamExecutionEnvironment", "TimeDomain", "TimeWindow", "TimerService", "Trigger", "TriggerResult",
         "Window", "WindowAssigner", "WindowFunction", "WindowedStream",
     ],
@@ -75,8 +79,8 @@ EXPECTED_ALL = {
     "flinklite.datastream.connectors.number_seq": ["NumberSequenceSource"],
     "flinklite.datastream.connectors.two_phase_commit": ["TransactionContext", "TwoPhaseCommitSink"],
     "flinklite.errors": [
-        "FlinkliteError", "IllegalStateException", "InvalidProgramException", "JobCancellationException",
-        "JobExecutionException", "KeySelectionError",
+        "ConnectorNotAvailable", "FlinkliteError", "IllegalStateException", "InvalidProgramException",
+        "JobCancellationException", "JobExecutionException", "KeySelectionError", "UnsupportedFeature",
     ],
 }
 
@@ -89,25 +93,6 @@ _FILES = "file sources, bulk formats and compaction are a later issue (FileSink 
 
 # PyFlink module -> {name: reason it is not in flinklite yet}
 NOT_YET = {
-    "pyflink.common": {
-        "AssignerWithPeriodicWatermarksWrapper": "legacy periodic assigner wrapper (deprecated in PyFlink)",
-        "ByteArraySchema": _SERDE,
-        "CompletableFuture": _JAVA,
-        "ConfigOption": "typed config options are a later issue (Configuration takes string keys)",
-        "ConfigOptions": "typed config options are a later issue (Configuration takes string keys)",
-        "DeserializationSchema": _SERDE,
-        "Encoder": _SERDE,
-        "InputDependencyConstraint": "deprecated scheduling hint, no effect in one process",
-        "JobID": "job ids are plain hex strings for now",
-        "RestartStrategies": "restart strategies are a later issue (failure handling)",
-        "RestartStrategyConfiguration": "restart strategies are a later issue (failure handling)",
-        "SerializationSchema": _SERDE,
-        "SimpleStringSchema": _SERDE,
-        "TypeSerializer": "serializers are a later issue",
-    },
-    "pyflink.common.watermark_strategy": {
-        "AssignerWithPeriodicWatermarksWrapper": "legacy periodic assigner wrapper (deprecated in PyFlink)",
-    },
     "pyflink.datastream": {
         "AsyncDataStream": _ASYNC,
         "AsyncFunction": _ASYNC,
@@ -122,8 +107,6 @@ NOT_YET = {
         "JobManagerCheckpointStorage": _CKPT,
         "PredefinedOptions": _CKPT,
         "StateBackend": _CKPT,
-        "MemorySize": _JAVA,
-        "SlotSharingGroup": "slot sharing groups are accepted as strings; the class is a later issue",
     },
     "pyflink.datastream.functions": {
         "AsyncFunction": _ASYNC,
