@@ -46,6 +46,7 @@ from flinklite.datastream.functions import (
     WindowFunction,
 )
 from flinklite.datastream.output_tag import OutputTag
+from flinklite.datastream.slot_sharing_group import MemorySize, SlotSharingGroup
 from flinklite.datastream.stream_execution_environment import StreamExecutionEnvironment
 from flinklite.datastream.time_domain import TimeDomain
 from flinklite.datastream.timerservice import TimerService
@@ -113,4 +114,6 @@ __all__ = [
     "MergingWindowAssigner",
     "TriggerResult",
     "Trigger",
+    "SlotSharingGroup",
+    "MemorySize",
 ]

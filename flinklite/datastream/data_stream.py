@@ -55,7 +55,18 @@ __all__ = [
     "BroadcastConnectedStream",
     "DataStreamSink",
     "CloseableIterator",
+    "WindowedStream",  # noqa: F822 - resolved by the module __getattr__ below
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PyFlink exports WindowedStream from data_stream; ours lives in windowed_stream, which
+    # imports this module, so it is resolved lazily.
+    if name == "WindowedStream":
+        from flinklite.datastream.windowed_stream import WindowedStream
+
+        return WindowedStream
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _key_fn(key_selector: Any, api: str) -> Any:
