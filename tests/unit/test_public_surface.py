@@ -123,7 +123,6 @@ _WINDOWS = "windows are a later issue"
 _CKPT = "checkpointing / state backends are a later issue"
 _SERDE = "serialization schemas / connectors are a later issue"
 _JAVA = "Java-only plumbing with no meaning in a pure-Python engine"
-_FILES = "file sources, bulk formats and compaction are a later issue (FileSink row format is there)"
 
 # PyFlink module -> {name: reason it is not in flinklite yet}
 NOT_YET = {
