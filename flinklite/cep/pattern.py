@@ -23,6 +23,7 @@ from typing import Any
 
 from flinklite.cep.after_match_skip_strategy import AfterMatchSkipStrategy
 from flinklite.cep.conditions import IterativeCondition, as_condition
+from flinklite.common.time import _as_millis
 from flinklite.errors import InvalidProgramException
 
 __all__ = ["Pattern", "MalformedPatternException", "ConsumingStrategy", "Quantifier", "Times"]
@@ -79,11 +80,8 @@ class Times:
 
 
 def _window_ms(window: Any) -> int:
-    if isinstance(window, int) and not isinstance(window, bool):
-        ms = window
-    elif hasattr(window, "to_milliseconds"):
-        ms = window.to_milliseconds()
-    else:
+    ms = _as_millis(window)
+    if ms is None:
         raise MalformedPatternException(
             f"within: expected a Duration, a Time or milliseconds, got {type(window).__name__}: {window!r}")
     if ms <= 0:

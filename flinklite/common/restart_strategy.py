@@ -14,22 +14,20 @@ import datetime
 from typing import Any
 
 from flinklite.common.configuration import Configuration
+from flinklite.common.time import _as_millis
 from flinklite.errors import InvalidProgramException
 
 __all__ = ["RestartStrategies", "RestartStrategyConfiguration"]
 
 
 def _interval_ms(value: Any, what: str) -> int:
-    if isinstance(value, datetime.timedelta):
-        return int(value / datetime.timedelta(milliseconds=1))
-    if hasattr(value, "to_milliseconds"):
-        return int(value.to_milliseconds())
-    if isinstance(value, bool) or not isinstance(value, int):
+    ms = _as_millis(value)
+    if ms is None:
         raise InvalidProgramException(
             f"RestartStrategies: {what} must be milliseconds (int) or a datetime.timedelta, got {value!r}")
-    if value < 0:
+    if ms < 0:
         raise InvalidProgramException(f"RestartStrategies: {what} must not be negative, got {value}")
-    return value
+    return ms
 
 
 def _count(value: Any, what: str) -> int:

@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from flinklite.common.time import _as_millis
 from flinklite.errors import InvalidProgramException, UnsupportedFeature
 
 __all__ = [
@@ -58,12 +59,10 @@ class WatermarkGenerator(ABC):
 
 
 def _millis(duration: Any, what: str) -> int:
-    if isinstance(duration, int):
-        return duration
-    to_ms = getattr(duration, "to_milliseconds", None)
-    if to_ms is None:
+    ms = _as_millis(duration)
+    if ms is None:
         raise InvalidProgramException(f"{what}: expected a Duration (Duration.of_millis(...)), got {duration!r}")
-    return int(to_ms())
+    return ms
 
 
 class WatermarkStrategy:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from flinklite.common.time import _as_millis
 from flinklite.datastream.async_retry_strategies import NO_RETRY_STRATEGY, NoRetryStrategy
 from flinklite.datastream.data_stream import DataStream
 from flinklite.datastream.functions import AsyncFunction, AsyncFunctionDescriptor, AsyncRetryStrategy
@@ -56,10 +57,9 @@ class AsyncDataStream:
 
 
 def _timeout_ms(timeout: Any) -> int:
-    if hasattr(timeout, "to_milliseconds"):  # Time or Duration
-        return int(timeout.to_milliseconds())
-    if isinstance(timeout, int) and not isinstance(timeout, bool):
-        return timeout
+    ms = _as_millis(timeout)
+    if ms is not None:
+        return ms
     raise InvalidProgramException(
         f"AsyncDataStream: timeout must be a Time or Duration (e.g. Time.seconds(5)), got "
         f"{type(timeout).__name__}: {timeout!r}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from flinklite.time.clock import Clock
 
@@ -43,7 +43,8 @@ class ProcessingTimeService:
         self.clock = clock
         self._heap: list[tuple[int, int, ScheduledCallback]] = []
         self._seq = 0
-        self._posted: deque[ScheduledCallback] = deque()
+        #: mail from other threads, not yet run (appended by :meth:`post`)
+        self.posted: deque[ScheduledCallback] = deque()
         self._mail_signal = threading.Event()
         #: requests running outside the task thread (async I/O), maintained by their operators
         self.external_in_flight = 0
@@ -81,22 +82,23 @@ class ProcessingTimeService:
     # -- mail from other threads ---------------------------------------------------------------
     def post(self, callback: Callable[[int], None], owner: object = None) -> None:
         """Run ``callback(-1)`` on the task thread as soon as possible; safe from any thread."""
-        self._posted.append(ScheduledCallback(-1, callback, owner))
+        self.posted.append(ScheduledCallback(-1, callback, owner))
         self._mail_signal.set()
 
-    def pop_posted(self) -> ScheduledCallback | None:
-        try:
-            return self._posted.popleft()
-        except IndexError:
-            return None
+    def take_posted(self) -> Iterator[ScheduledCallback]:
+        """The posted mail, oldest first, each removed as it is handed out (mail posted
+        meanwhile is handed out too)."""
+        posted = self.posted
+        while posted:
+            yield posted.popleft()
 
     def wait_for_mail(self, timeout_s: float | None) -> bool:
         """Block until mail is posted (True) or ``timeout_s`` passed (False)."""
-        if self._posted:
+        if self.posted:
             return True
         got = self._mail_signal.wait(timeout_s)
         self._mail_signal.clear()
-        return got or bool(self._posted)
+        return got or bool(self.posted)
 
     def cancel_owned_by(self, owner: object) -> None:
         for _, _, handle in self._heap:
@@ -105,4 +107,4 @@ class ProcessingTimeService:
 
     def clear(self) -> None:
         self._heap.clear()
-        self._posted.clear()
+        self.posted.clear()

@@ -39,6 +39,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+from flinklite.common.time import _as_millis
 from flinklite.datastream.connectors.base import Boundedness, Source, SourceReader
 from flinklite.errors import InvalidProgramException, UnsupportedFeature
 
@@ -324,9 +325,8 @@ class FileSourceBuilder:
     def monitor_continuously(self, discovery_interval: Any) -> FileSourceBuilder:
         """Keep watching the paths, listing them every ``discovery_interval`` (a ``Duration``) for
         new files; the source becomes unbounded."""
-        ms = discovery_interval.to_milliseconds() if hasattr(discovery_interval, "to_milliseconds") \
-            else discovery_interval
-        if isinstance(ms, bool) or not isinstance(ms, int) or ms <= 0:
+        ms = _as_millis(discovery_interval)
+        if ms is None or ms <= 0:
             raise InvalidProgramException(
                 f"monitor_continuously needs a positive Duration (e.g. Duration.of_seconds(1)), got "
                 f"{discovery_interval!r}")

@@ -54,6 +54,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flinklite.common.serialization import Encoder
+from flinklite.common.time import _as_millis
 from flinklite.datastream.connectors.base import Committer, Sink, SinkWriter
 from flinklite.datastream.connectors.file_source import (
     BulkFormat,
@@ -85,11 +86,10 @@ def _now_ms() -> int:
 
 
 def _to_ms(value: Any, what: str) -> int:
-    if hasattr(value, "to_milliseconds"):
-        value = value.to_milliseconds()
-    if isinstance(value, bool) or not isinstance(value, int):
+    ms = _as_millis(value)
+    if ms is None:
         raise InvalidProgramException(f"{what} must be an int (milliseconds), got {value!r}")
-    return value
+    return ms
 
 
 # -- output file names ---------------------------------------------------------------------------

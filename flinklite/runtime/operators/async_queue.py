@@ -28,7 +28,7 @@ class QueueEntry:
     """One element in the queue: a record (with its call's outcome) or a watermark."""
 
     __slots__ = ("value", "timestamp", "is_watermark", "done", "results", "error", "timed_out",
-                 "future", "segment")
+                 "segment")
 
     def __init__(self, value: Any, timestamp: int | None, is_watermark: bool = False) -> None:
         self.value = value
@@ -38,7 +38,6 @@ class QueueEntry:
         self.results: list | None = None
         self.error: BaseException | None = None
         self.timed_out = False
-        self.future: Any = None
         self.segment: _Segment | None = None
 
 

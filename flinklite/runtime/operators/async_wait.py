@@ -100,9 +100,6 @@ class AsyncWaitOperator(StreamOperator):
         self._closed = True
         self._pt.external_in_flight -= self._in_flight
         self._in_flight = 0
-        for entry in self._queue.values():
-            if entry.future is not None:
-                entry.future.cancel()
         loop = self._loop
         loop.call_soon_threadsafe(_cancel_all_and_stop, loop)
         self._thread.join(timeout=5)
@@ -143,21 +140,18 @@ class AsyncWaitOperator(StreamOperator):
 
     def process_watermark(self, watermark: int) -> None:
         queue = self._queue
-        while len(queue) >= self.capacity:
-            self._wait_for_result()
+        self._wait_for_room()
         queue.put(QueueEntry(watermark, None, is_watermark=True))
         queue.emit_completed(self._emit)
         self._flush()
 
     def _take(self, record: Any, ts: int | None) -> None:
-        queue = self._queue
-        while len(queue) >= self.capacity:
-            self._wait_for_result()
+        self._wait_for_room()
         entry = QueueEntry(record, ts)
-        queue.put(entry)
+        self._queue.put(entry)
         self._in_flight += 1
         self._pt.external_in_flight += 1
-        entry.future = asyncio.run_coroutine_threadsafe(self._call(entry), self._loop)
+        asyncio.run_coroutine_threadsafe(self._call(entry), self._loop)
 
     # -- the event loop side -----------------------------------------------------------------
     async def _call(self, entry: QueueEntry) -> None:
@@ -203,6 +197,11 @@ class AsyncWaitOperator(StreamOperator):
         if not self._closed:
             self._drain()
 
+    def _wait_for_room(self) -> None:
+        """Block while the queue is full (capacity counts records and watermarks)."""
+        while len(self._queue) >= self.capacity:
+            self._wait_for_result()
+
     def _wait_for_result(self) -> None:
         if not self._completed:
             self._signal.wait()
@@ -217,7 +216,6 @@ class AsyncWaitOperator(StreamOperator):
             entry = completed.popleft()
             self._in_flight -= 1
             self._pt.external_in_flight -= 1
-            entry.future = None
             entry.results = self._outcome(entry)
             queue.on_complete(entry)
         queue.emit_completed(self._emit)
