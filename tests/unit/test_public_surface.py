@@ -73,6 +73,10 @@ EXPECTED_ALL = {
         "BucketAssigner", "Encoder", "FileSink", "OutputFileConfig", "RollingPolicy",
     ],
     "flinklite.datastream.connectors.number_seq": ["NumberSequenceSource"],
+    "flinklite.datastream.connectors.jdbc": [
+        "JdbcConnectionError", "JdbcConnectionOptions", "JdbcExactlyOnceOptions", "JdbcExecutionOptions", "JdbcSink",
+        "JdbcSinkError",
+    ],
     "flinklite.datastream.connectors.two_phase_commit": ["TransactionContext", "TwoPhaseCommitSink"],
     "flinklite.errors": [
         "FlinkliteError", "IllegalStateException", "InvalidProgramException", "JobCancellationException",
