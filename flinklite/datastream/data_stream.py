@@ -323,6 +323,10 @@ class DataStream:
                           (sink_identifier, self.get_type()))
 
     def add_sink(self, sink_func: Any) -> DataStreamSink:
+        from flinklite.datastream.connectors.base import Sink
+
+        if isinstance(sink_func, Sink):  # e.g. JdbcSink, a SinkFunction in PyFlink and a Sink here
+            return self._sink("Sink: Unnamed", lambda s: sink_ops.SinkWriterOperator(s), sink_func)
         if not (hasattr(sink_func, "invoke") or callable(sink_func)):
             raise InvalidProgramException(
                 "add_sink needs a SinkFunction (with invoke(value, context)) or a callable value -> None"

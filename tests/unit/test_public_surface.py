@@ -98,6 +98,10 @@ EXPECTED_ALL = {
     "flinklite.datastream.formats.json": ["JsonRowDeserializationSchema", "JsonRowSerializationSchema"],
     "flinklite.datastream.slot_sharing_group": ["MemorySize", "SlotSharingGroup"],
     "flinklite.datastream.connectors.number_seq": ["NumberSequenceSource"],
+    "flinklite.datastream.connectors.jdbc": [
+        "JdbcConnectionError", "JdbcConnectionOptions", "JdbcExactlyOnceOptions", "JdbcExecutionOptions", "JdbcSink",
+        "JdbcSinkError",
+    ],
     "flinklite.datastream.connectors.two_phase_commit": ["TransactionContext", "TwoPhaseCommitSink"],
     "flinklite.errors": [
         "ConnectorNotAvailable", "FlinkliteError", "IllegalStateException", "InvalidProgramException",
