@@ -16,6 +16,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 EXPECTED_ALL = {
+    "flinklite.metrics": ["Counter", "Distribution", "Meter", "Metric", "MetricGroup"],
     "flinklite.common": [
         "Configuration", "Duration", "ExecutionConfig", "Instant", "JobClient", "JobExecutionResult",
         "JobStatus", "Row", "RowKind", "Time", "TimestampAssigner", "TypeInformation", "Types",
