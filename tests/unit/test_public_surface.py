@@ -16,6 +16,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 EXPECTED_ALL = {
+    "flinklite.metrics": ["Counter", "Distribution", "Meter", "Metric", "MetricGroup"],
     "flinklite.common": [
         "AssignerWithPeriodicWatermarksWrapper", "ByteArraySchema", "CompletableFuture", "ConfigOption",
         "ConfigOptions", "Configuration", "DeserializationSchema", "Duration", "Encoder", "ExecutionConfig",
