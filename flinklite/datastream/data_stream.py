@@ -323,8 +323,9 @@ class DataStream:
                           (sink_identifier, self.get_type()))
 
     def add_sink(self, sink_func: Any) -> DataStreamSink:
-        from flinklite.datastream.connectors.base import Sink
+        from flinklite.datastream.connectors.base import Sink, ensure_usable
 
+        ensure_usable(sink_func)
         if isinstance(sink_func, Sink):  # e.g. JdbcSink, a SinkFunction in PyFlink and a Sink here
             return self._sink("Sink: Unnamed", lambda s: sink_ops.SinkWriterOperator(s), sink_func)
         if not (hasattr(sink_func, "invoke") or callable(sink_func)):
@@ -334,8 +335,9 @@ class DataStream:
         return self._sink("Sink: Unnamed", lambda f: sink_ops.SinkFunctionOperator(f), sink_func)
 
     def sink_to(self, sink: Any) -> DataStreamSink:
-        from flinklite.datastream.connectors.base import Sink
+        from flinklite.datastream.connectors.base import Sink, ensure_usable
 
+        ensure_usable(sink)
         if not isinstance(sink, Sink):
             raise InvalidProgramException(f"sink_to needs a flinklite Sink (e.g. FileSink), got {type(sink).__name__}")
         return self._sink(f"Sink: {type(sink).__name__}", lambda s: sink_ops.SinkWriterOperator(s), sink)
