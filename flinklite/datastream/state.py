@@ -31,6 +31,7 @@ __all__ = [
     "BroadcastState",
     "StateDescriptor",
     "ValueStateDescriptor",
+    "OperatorStateStore",
     "ListStateDescriptor",
     "MapStateDescriptor",
     "ReducingStateDescriptor",
@@ -44,6 +45,25 @@ IN = TypeVar('IN')
 OUT = TypeVar('OUT')
 K = TypeVar('K')
 V = TypeVar('V')
+
+
+class OperatorStateStore(ABC):
+    """The non-keyed state of one parallel subtask (Flink's ``OperatorStateStore``).
+
+    PyFlink exposes broadcast state through it; flinklite also offers Java Flink's operator list
+    states (``get_list_state``: split evenly on rescale; ``get_union_list_state``: every subtask
+    gets all items), reached from ``CheckpointedFunction`` via
+    ``context.get_operator_state_store()``.
+    """
+
+    @abstractmethod
+    def get_broadcast_state(self, state_descriptor: MapStateDescriptor) -> BroadcastState: ...
+
+    @abstractmethod
+    def get_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
+
+    @abstractmethod
+    def get_union_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
 
 
 class State(ABC):
