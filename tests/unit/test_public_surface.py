@@ -72,8 +72,8 @@ EXPECTED_ALL = {
     "flinklite.datastream.state": [
         "AggregatingState", "AggregatingStateDescriptor", "AppendingState", "BroadcastState", "ListState",
         "ListStateDescriptor", "MapState", "MapStateDescriptor", "MergingState", "OperatorStateStore",
-        "ReadOnlyBroadcastState", "ReducingState", "ReducingStateDescriptor", "State", "StateDescriptor", "StateTtlConfig", "ValueState",
-        "ValueStateDescriptor",
+        "ReadOnlyBroadcastState", "ReducingState", "ReducingStateDescriptor", "State", "StateDescriptor",
+        "StateTtlConfig", "ValueState", "ValueStateDescriptor",
     ],
     "flinklite.datastream.output_tag": ["OutputTag"],
     "flinklite.datastream.time_domain": ["TimeDomain"],
