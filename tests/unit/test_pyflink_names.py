@@ -66,3 +66,31 @@ def test_the_recording_covers_the_packages_the_issue_names():
                      "pyflink.datastream.connectors.kafka", "pyflink.datastream.formats.csv"):
         assert recorded.get(pymodule), pymodule
     assert sum(len(v) for v in recorded.values()) > 300
+
+
+def test_generic_classes_take_type_parameters_as_in_pyflink():
+    # PyFlink programs annotate with these (the wheel's windowing examples do); a plain class would
+    # fail at the class statement with "type 'ProcessWindowFunction' is not subscriptable"
+    from flinklite.common.config_options import ConfigOption
+    from flinklite.datastream.async_retry_strategies import FixedDelayRetryStrategy
+    from flinklite.datastream.functions import (
+        AllWindowFunction,
+        AsyncFunction,
+        KeyedBroadcastProcessFunction,
+        ProcessWindowFunction,
+        WindowFunction,
+    )
+    from flinklite.datastream.state import BroadcastState, ListState, MapState, ReducingState, ValueState
+    from flinklite.datastream.window import CountWindow, TimeWindow, Trigger
+
+    class Count(ProcessWindowFunction[tuple, tuple, str, TimeWindow]):
+        def process(self, key, context: ProcessWindowFunction.Context[TimeWindow], elements):
+            return [(key, len(list(elements)))]
+
+    assert list(Count().process("k", None, [1, 2])) == [("k", 2)]
+    for generic in (WindowFunction[tuple, tuple, str, CountWindow], AllWindowFunction[int, int, TimeWindow],
+                    AsyncFunction[int, str], KeyedBroadcastProcessFunction[str, int, int, int],
+                    ValueState[int], ListState[int], MapState[str, int], ReducingState[int],
+                    BroadcastState[str, int], Trigger[int, TimeWindow], FixedDelayRetryStrategy[int],
+                    ConfigOption[int]):
+        assert generic is not None
