@@ -45,7 +45,7 @@ from flinklite.runtime.operators import simple as simple_ops
 from flinklite.runtime.operators import sink as sink_ops
 from flinklite.runtime.operators.aggregations import aggregation_function
 from flinklite.runtime.operators.timestamps import TimestampsAndWatermarksOperator
-from flinklite.state.key_groups import UPPER_BOUND_MAX_PARALLELISM
+from flinklite.state.key_groups import UPPER_BOUND_MAX_PARALLELISM, key_hasher
 
 __all__ = [
     "DataStream",
@@ -441,7 +441,8 @@ class KeyedStream(DataStream):
     subtask keeps the key's state and timers."""
 
     def __init__(self, origin: DataStream, key_fn: Any, key_type: Any = None) -> None:
-        partition = PartitionTransformation(origin._transformation, P.KeyGroupStreamPartitioner(key_fn))
+        partition = PartitionTransformation(origin._transformation,
+                                            P.KeyGroupStreamPartitioner(key_fn, key_hash=key_hasher(key_type)))
         super().__init__(origin._env, partition)
         self._origin = origin
         self._key_fn = key_fn
