@@ -121,6 +121,14 @@ class LocalJob:
                 self.tasks.append(t)
             order += 1
         vertex_of_node: dict[int, JobVertex] = {n.id: v for v in self.graph.vertices for n in v.nodes}
+        # depth (longest path from a source) orders the scheduler's levels; vertices are topological
+        depth: dict[int, int] = {}
+        for vertex in self.graph.vertices:
+            ups = [depth[vertex_of_node[e.source.id].id] for n in vertex.nodes for e in n.in_edges
+                   if not e.chained and vertex_of_node[e.source.id].id in depth]
+            depth[vertex.id] = 1 + max(ups) if ups else 0
+            for t in tasks_of[vertex.id]:
+                t.depth = depth[vertex.id]
         # channels per non-chained edge; gates are assembled per consumer subtask
         gate_channels: dict[tuple[int, int, int], list[Channel]] = {}
         for edge in self.graph.edges:
