@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 import time
+import uuid
 from typing import Any
 
 from flinklite.common.job_execution_result import JobExecutionResult
@@ -39,6 +41,10 @@ from flinklite.runtime.task import InputStreamTask, SourceStreamTask, StreamTask
 from flinklite.time.processing_time import ProcessingTimeService
 
 __all__ = ["LocalJob", "JobExecutionResult", "short_repr"]
+
+# Flink's logger names, so a Flink user's logging configuration (and grep) finds the lines
+LOG = logging.getLogger("org.apache.flink.runtime.executiongraph.ExecutionGraph")
+CHECKPOINT_LOG = logging.getLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator")
 
 
 def short_repr(value: Any, limit: int = 200) -> str:
@@ -65,6 +71,36 @@ def _connect(edge: StreamEdge, up: int, down: int) -> list[tuple[int, int]]:
             for j in range(math.ceil(i * down / up), math.ceil((i + 1) * down / up)):
                 pairs.append((i, j))
     return pairs
+
+
+def _check_writable(directory: str, key: str) -> None:
+    """Fail at submission, not at the first checkpoint, when checkpoints cannot be written there
+    (a failed checkpoint would otherwise restart the job over and over)."""
+    probe = os.path.join(directory, f".flinklite-probe-{uuid.uuid4().hex}")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(probe, "wb"):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        raise InvalidProgramException(
+            f"{key} is set to {directory!r}, but checkpoints cannot be written there "
+            f"({type(e).__name__}: {e.strerror or e}). Point it at a writable local directory "
+            "(it is created if missing), or turn checkpointing off."
+        ) from e
+
+
+def _cause_line(exc: BaseException, task) -> str:
+    """One line naming what failed, where, and on which record."""
+    if isinstance(exc, UserFunctionError):
+        record = "" if exc.record is NO_RECORD else f" on record {short_repr(exc.record, 100)}"
+        what = f" in {exc.what}" if exc.what else ""
+        return f"{exc.operator.describe()} raised {type(exc.cause).__name__}{what}: {exc.cause}{record}"
+    if isinstance(exc, UserKeySelectorError):
+        return (f"the {exc.where} raised {type(exc.cause).__name__}: {exc.cause} "
+                f"for record {short_repr(exc.record, 100)}")
+    where = f" in task '{task.name}'" if task is not None else ""
+    return f"{type(exc).__name__}{where}: {exc}"
 
 
 class LocalJob:
@@ -96,6 +132,8 @@ class LocalJob:
 
             self.storage = FileSystemCheckpointStorage(settings.checkpoint_dir, job_id,
                                                        settings.checkpointing.num_retained, settings.savepoint_dir)
+            if settings.checkpointing_enabled:
+                _check_writable(settings.checkpoint_dir, "state.checkpoints.dir (execution.checkpointing.dir)")
         self._finish_hooks: list = []  # run once when the job has finished (final commits)
         self._stopping = False  # stop-with-savepoint without drain
 
@@ -184,6 +222,11 @@ class LocalJob:
         below it (corrupted or partial checkpoints are reported and skipped)."""
         from flinklite.checkpoint.storage import find_latest_valid
 
+        if not os.path.exists(path):
+            raise InvalidProgramException(
+                f"execution.state-recovery.path points at {path!r}, which does not exist. Give the "
+                "path of a retained checkpoint (<state.checkpoints.dir>/<job-id>/chk-<n>) or a savepoint."
+            )
         found = find_latest_valid(path, report=self.report)
         if found is None:
             raise InvalidProgramException(
@@ -264,19 +307,36 @@ class LocalJob:
         """Failover (Flink's full restart): rebuild every task from the latest completed
         checkpoint, if the restart strategy allows. Sources rewind, state and timers come back,
         watermarks start again from MIN."""
-        if isinstance(exc, (KeyboardInterrupt, JobCancellationException, InvalidProgramException)):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, JobCancellationException, InvalidProgramException)):
             return False
+        name = task.name if task is not None else "the job"
         now = self.pt_service.now()
-        if not self.restart_strategy.can_restart(now):
+        restart = self.restart_strategy.can_restart(now)
+        # a restart is worth a warning (the user's output may repeat); a final failure is raised
+        LOG.log(logging.WARNING if restart else logging.INFO,
+                "%s switched from RUNNING to FAILED with failure cause: %s", name, _cause_line(exc, task))
+        LOG.debug("failure of %s", name, exc_info=exc)
+        if not restart:
             return False
+        backoff = self.restart_strategy.backoff_ms()
+        LOG.warning("Job %s (%s) switched from state RUNNING to RESTARTING: restart %d, in %d ms (%s).",
+                    self.graph.job_name, self.job_id, len(self.failures) + 1, backoff,
+                    self.restart_strategy.describe())
         self.failures.append(exc)
         self._finish_hooks = []
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()
             self.coordinator.on_job_restart()
-        self.settings.clock.sleep_until(now + self.restart_strategy.backoff_ms())
+        self.settings.clock.sleep_until(now + backoff)
         self.attempt += 1
+        latest = self.coordinator.latest if self.coordinator is not None else None
+        if latest is not None:
+            CHECKPOINT_LOG.info("Restoring job %s from checkpoint %d%s.", self.job_id, latest.checkpoint_id,
+                                f" @ {latest.location}" if getattr(latest, "location", None) else "")
+        else:
+            LOG.info("Job %s (%s) restarts from the beginning: no checkpoint has completed yet.",
+                     self.graph.job_name, self.job_id)
         return True
 
     # -- running ----------------------------------------------------------------------------
@@ -343,6 +403,17 @@ class LocalJob:
         if isinstance(exc, KeyboardInterrupt):
             raise exc
         err = self.describe_failure(exc, task)
+        if self.failures and not isinstance(err, JobCancellationException):
+            # as Flink's "Recovery is suppressed by <strategy>": how often it restarted before
+            n = len(self.failures)
+            err = JobExecutionException(
+                f"{err} Recovery is suppressed by the {self.restart_strategy.describe()}: the job "
+                f"restarted {n} time{'s' if n != 1 else ''} and failed again.",
+                operator_name=err.operator_name, operator_uid=err.operator_uid,
+                subtask_index=err.subtask_index, record=err.record)
+            err.num_restarts = n
+        LOG.info("Job %s (%s) switched from state RUNNING to FAILED: %s", self.graph.job_name, self.job_id,
+                 _cause_line(exc, task))
         self.failure = err
         raise err from (exc.cause if isinstance(exc, (UserFunctionError, UserKeySelectorError)) else exc)
 
