@@ -298,6 +298,9 @@ class LocalJob:
                 if self.coordinator is not None:
                     self.coordinator.start()
                 return
+            except KeyboardInterrupt as e:
+                self._interrupted(e)
+                raise
             except BaseException as e:
                 if not self._try_restart(e, None):
                     self._fail(e, None)
@@ -355,6 +358,9 @@ class LocalJob:
                     self._dispose_all()
                     done = True
                 break
+            except KeyboardInterrupt as e:
+                self._interrupted(e)
+                raise
             except BaseException as e:
                 if not self._try_restart(e, self.scheduler.current_task):
                     self._fail(e, self.scheduler.current_task)
@@ -373,7 +379,10 @@ class LocalJob:
         return done
 
     def run_to_completion(self) -> JobExecutionResult:
-        self.run()
+        from flinklite.runtime.interrupt import terminate_as_interrupt
+
+        with terminate_as_interrupt():
+            self.run()
         return JobExecutionResult(self.job_id, self.graph.job_name, int(time.time() * 1000) - self.start_ms)
 
     def stop_after_savepoint(self, drain: bool) -> None:
@@ -389,19 +398,46 @@ class LocalJob:
                 self.coordinator.stop()
             self._on_terminated()
 
+    def _interrupted(self, exc: KeyboardInterrupt) -> None:
+        """Ctrl-C / SIGTERM: stop every task cleanly but keep the checkpoints on disk whatever the
+        retention says, as when Flink's process is killed (see flinklite.runtime.interrupt)."""
+        from flinklite.runtime.interrupt import JobInterrupted, mark_interrupt
+
+        if self.status not in ("RUNNING", "CREATED"):
+            return
+        self.status = "CANCELED"
+        try:
+            self._dispose_all()
+            if self.coordinator is not None:
+                self.coordinator.stop()
+        except Exception:  # noqa: BLE001 - the interrupt is what the user asked for
+            LOG.debug("while stopping job %s after an interrupt", self.job_id, exc_info=True)
+        what = "SIGTERM" if isinstance(exc, JobInterrupted) else "Ctrl-C"
+        message = f"job '{self.graph.job_name}' stopped ({what})."
+        retained = self.storage.retained if self.storage is not None else []
+        if retained:
+            message += (f" Its checkpoints are kept; resume with "
+                        f"execution.state-recovery.path: {retained[-1]}")
+        elif self.storage is not None:
+            message += " No checkpoint had completed yet."
+        LOG.info("Job %s (%s) switched from state RUNNING to CANCELED: %s", self.graph.job_name,
+                 self.job_id, message)
+        mark_interrupt(exc, message)
+
     def _dispose_all(self) -> None:
         self.pt_service.clear()
         for t in self.tasks:
             t.dispose_after_failure()
 
     def _fail(self, exc: BaseException, task: StreamTask | None) -> None:
+        if isinstance(exc, KeyboardInterrupt):
+            self._interrupted(exc)
+            raise exc
         self.status = "FAILED"
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()
         self._on_terminated()
-        if isinstance(exc, KeyboardInterrupt):
-            raise exc
         err = self.describe_failure(exc, task)
         if self.failures and not isinstance(err, JobCancellationException):
             # as Flink's "Recovery is suppressed by <strategy>": how often it restarted before
