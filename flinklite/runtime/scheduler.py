@@ -52,6 +52,8 @@ class Scheduler:
             levels.setdefault(depth_of[id(t)], []).append(t)
         self.levels = [levels[d] for d in sorted(levels, reverse=True)]
         self._rr = [0] * len(self.levels)  # next task to try, per level
+        # no level with two tasks: round-robin changes nothing, so pick with one plain loop
+        self._linear = all(len(level) == 1 for level in self.levels)
         self.pt_service = pt_service
         self.clock = pt_service.clock
         self.buffer_timeout = buffer_timeout_ms
@@ -118,6 +120,7 @@ class Scheduler:
         clock = self.clock
         timeout = self.buffer_timeout
         last = self.last_step
+        linear = self._linear and self.rng is None
         steps = 0
         while True:
             if stop is not None and stop():
@@ -145,7 +148,14 @@ class Scheduler:
             # (3) one step of one runnable task
             if self.steps >= self._next_sweep:
                 self._sweep()
-            task = self._pick()
+            if linear and not self._overdue:
+                task = None
+                for t in tasks:
+                    if t.runnable():
+                        task = t
+                        break
+            else:
+                task = self._pick()
             if task is not None:
                 self._current = task
                 task.step()
