@@ -207,6 +207,7 @@ class LocalJob:
     def start(self) -> None:
         self.start_ms = int(time.time() * 1000)
         self.status = "RUNNING"
+        LOG.info("Job %s (%s) switched from state CREATED to RUNNING.", self.graph.job_name, self.job_id)
         initial = None
         if self.settings.restore_path:
             initial = self._load_initial(self.settings.restore_path)
@@ -375,6 +376,7 @@ class LocalJob:
             except BaseException as e:
                 self._fail(e, None)
             self.status = "FINISHED"
+            LOG.info("Job %s (%s) switched from state RUNNING to FINISHED.", self.graph.job_name, self.job_id)
             self._on_terminated()
         return done
 
@@ -393,6 +395,7 @@ class LocalJob:
     def cancel(self) -> None:
         if self.status == "RUNNING":
             self.status = "CANCELED"
+            LOG.info("Job %s (%s) switched from state RUNNING to CANCELED.", self.graph.job_name, self.job_id)
             self._dispose_all()
             if self.coordinator is not None:
                 self.coordinator.stop()

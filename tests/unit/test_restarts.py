@@ -155,3 +155,18 @@ def test_restart_options_of_the_wrong_type_name_the_key(key, value):
     env.from_collection([1]).add_sink(lambda v: None)
     with pytest.raises(InvalidProgramException, match=key.replace(".", r"\.")):
         env.execute()
+
+
+def test_job_life_cycle_and_checkpoints_are_logged_at_info(caplog, tmp_path):
+    env = make_env(1, **{"state.checkpoints.dir": str(tmp_path),
+                         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"})
+    env.enable_checkpointing(10)
+    env.from_collection(list(range(300))).map(lambda v: v).add_sink(lambda v: __import__("time").sleep(0.0005))
+    with caplog.at_level(logging.INFO, logger="org.apache.flink"):
+        env.execute("logged")
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any("switched from state CREATED to RUNNING" in m for m in lines)
+    assert any("switched from state RUNNING to FINISHED" in m for m in lines)
+    completed = [r for r in caplog.records if r.name == "org.apache.flink.runtime.checkpoint.CheckpointCoordinator"
+                 and "Completed checkpoint" in r.getMessage()]
+    assert completed and str(tmp_path) in completed[-1].getMessage()
