@@ -72,6 +72,7 @@ class JobExecutionException(FlinkliteError, RuntimeError):
         self.operator_uid = operator_uid
         self.subtask_index = subtask_index
         self.record = record
+        self.num_restarts = 0  # restarts the job made before this failure ended it
 
 
 class JobCancellationException(JobExecutionException):

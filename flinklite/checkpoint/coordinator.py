@@ -17,6 +17,7 @@ flinklite never overlaps checkpoints).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,6 +176,9 @@ class CheckpointCoordinator:
         if storage is not None:
             cp.location = storage.store(cp, self.job.operator_descriptions())
         self.completed.append(cp)
+        logging.getLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator").info(
+            "Completed checkpoint %d for job %s%s.", cp.checkpoint_id, self.job.job_id,
+            f" @ {cp.location}" if getattr(cp, "location", None) else "")
         del self.completed[: -self.settings.num_retained]
         self.last_completion_ms = self.job.pt_service.now()
         self.failed_in_a_row = 0

@@ -103,7 +103,10 @@ class ExponentialDelayRestart(RestartStrategy):
         return self._backoff
 
     def describe(self) -> str:
-        return "exponential-delay restart"
+        attempts = "unlimited attempts" if self.attempts_before_reset is None \
+            else f"{self.attempts_before_reset} attempts"
+        return (f"exponential-delay restart (backoff {self.initial} ms x{self.multiplier} up to "
+                f"{self.max} ms, {attempts})")
 
 
 def restart_strategy_from_config(raw: dict[str, str], checkpointing: bool) -> RestartStrategy:
@@ -115,11 +118,23 @@ def restart_strategy_from_config(raw: dict[str, str], checkpointing: bool) -> Re
 
     def dur(key: str, default: int) -> int:
         v = raw.get(key)
-        return default if v is None else parse_duration_ms(v)
+        if v is None:
+            return default
+        try:
+            return parse_duration_ms(v)
+        except ValueError as e:
+            raise InvalidProgramException(f"{key}: {e}") from None
 
     def num(key: str, default: Any, cast: Any = int) -> Any:
         v = raw.get(key)
-        return default if v is None else cast(v)
+        if v is None:
+            return default
+        try:
+            return cast(v)
+        except (TypeError, ValueError):
+            raise InvalidProgramException(
+                f"{key}: {v!r} is not {'an integer' if cast is int else 'a number'}"
+            ) from None
 
     if kind in ("none", "off", "disable"):
         return NoRestart()
@@ -137,7 +152,8 @@ def restart_strategy_from_config(raw: dict[str, str], checkpointing: bool) -> Re
                                        num(p + "backoff-multiplier", 1.5, float),
                                        dur(p + "reset-backoff-threshold", 3_600_000),
                                        num(p + "jitter-factor", 0.1, float),
-                                       int(attempts) if attempts is not None else None)
+                                       num(p + "attempts-before-reset-backoff", None) if attempts is not None
+                                       else None)
     raise InvalidProgramException(
         f"restart-strategy.type {kind!r} is not known; use none, fixed-delay, failure-rate or exponential-delay"
     )

@@ -274,10 +274,10 @@ class StreamExecutionEnvironment:
 
     # -- sources ------------------------------------------------------------------------------
     def from_collection(self, collection: Any, type_info: Any = None):
-        from flinklite.datastream.connectors.collection import CollectionSource
+        from flinklite.datastream.connectors.collection import CollectionSource, materialize
         from flinklite.datastream.data_stream import DataStream
 
-        data = list(collection)
+        data = materialize(collection)
         if type_info is not None:
             coerce = getattr(type_info, "_coerce_from_collection", None) or type_info._coerce
             try:

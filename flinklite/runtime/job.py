@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 import time
+import uuid
 from typing import Any
 
 from flinklite.common.job_execution_result import JobExecutionResult
@@ -39,6 +41,10 @@ from flinklite.runtime.task import InputStreamTask, SourceStreamTask, StreamTask
 from flinklite.time.processing_time import ProcessingTimeService
 
 __all__ = ["LocalJob", "JobExecutionResult", "short_repr"]
+
+# Flink's logger names, so a Flink user's logging configuration (and grep) finds the lines
+LOG = logging.getLogger("org.apache.flink.runtime.executiongraph.ExecutionGraph")
+CHECKPOINT_LOG = logging.getLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator")
 
 
 def short_repr(value: Any, limit: int = 200) -> str:
@@ -65,6 +71,36 @@ def _connect(edge: StreamEdge, up: int, down: int) -> list[tuple[int, int]]:
             for j in range(math.ceil(i * down / up), math.ceil((i + 1) * down / up)):
                 pairs.append((i, j))
     return pairs
+
+
+def _check_writable(directory: str, key: str) -> None:
+    """Fail at submission, not at the first checkpoint, when checkpoints cannot be written there
+    (a failed checkpoint would otherwise restart the job over and over)."""
+    probe = os.path.join(directory, f".flinklite-probe-{uuid.uuid4().hex}")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(probe, "wb"):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        raise InvalidProgramException(
+            f"{key} is set to {directory!r}, but checkpoints cannot be written there "
+            f"({type(e).__name__}: {e.strerror or e}). Point it at a writable local directory "
+            "(it is created if missing), or turn checkpointing off."
+        ) from e
+
+
+def _cause_line(exc: BaseException, task) -> str:
+    """One line naming what failed, where, and on which record."""
+    if isinstance(exc, UserFunctionError):
+        record = "" if exc.record is NO_RECORD else f" on record {short_repr(exc.record, 100)}"
+        what = f" in {exc.what}" if exc.what else ""
+        return f"{exc.operator.describe()} raised {type(exc.cause).__name__}{what}: {exc.cause}{record}"
+    if isinstance(exc, UserKeySelectorError):
+        return (f"the {exc.where} raised {type(exc.cause).__name__}: {exc.cause} "
+                f"for record {short_repr(exc.record, 100)}")
+    where = f" in task '{task.name}'" if task is not None else ""
+    return f"{type(exc).__name__}{where}: {exc}"
 
 
 class LocalJob:
@@ -96,6 +132,8 @@ class LocalJob:
 
             self.storage = FileSystemCheckpointStorage(settings.checkpoint_dir, job_id,
                                                        settings.checkpointing.num_retained, settings.savepoint_dir)
+            if settings.checkpointing_enabled:
+                _check_writable(settings.checkpoint_dir, "state.checkpoints.dir (execution.checkpointing.dir)")
         self._finish_hooks: list = []  # run once when the job has finished (final commits)
         self._stopping = False  # stop-with-savepoint without drain
 
@@ -121,6 +159,14 @@ class LocalJob:
                 self.tasks.append(t)
             order += 1
         vertex_of_node: dict[int, JobVertex] = {n.id: v for v in self.graph.vertices for n in v.nodes}
+        # depth (longest path from a source) orders the scheduler's levels; vertices are topological
+        depth: dict[int, int] = {}
+        for vertex in self.graph.vertices:
+            ups = [depth[vertex_of_node[e.source.id].id] for n in vertex.nodes for e in n.in_edges
+                   if not e.chained and vertex_of_node[e.source.id].id in depth]
+            depth[vertex.id] = 1 + max(ups) if ups else 0
+            for t in tasks_of[vertex.id]:
+                t.depth = depth[vertex.id]
         # channels per non-chained edge; gates are assembled per consumer subtask
         gate_channels: dict[tuple[int, int, int], list[Channel]] = {}
         for edge in self.graph.edges:
@@ -161,6 +207,7 @@ class LocalJob:
     def start(self) -> None:
         self.start_ms = int(time.time() * 1000)
         self.status = "RUNNING"
+        LOG.info("Job %s (%s) switched from state CREATED to RUNNING.", self.graph.job_name, self.job_id)
         initial = None
         if self.settings.restore_path:
             initial = self._load_initial(self.settings.restore_path)
@@ -176,6 +223,11 @@ class LocalJob:
         below it (corrupted or partial checkpoints are reported and skipped)."""
         from flinklite.checkpoint.storage import find_latest_valid
 
+        if not os.path.exists(path):
+            raise InvalidProgramException(
+                f"execution.state-recovery.path points at {path!r}, which does not exist. Give the "
+                "path of a retained checkpoint (<state.checkpoints.dir>/<job-id>/chk-<n>) or a savepoint."
+            )
         found = find_latest_valid(path, report=self.report)
         if found is None:
             raise InvalidProgramException(
@@ -247,6 +299,9 @@ class LocalJob:
                 if self.coordinator is not None:
                     self.coordinator.start()
                 return
+            except KeyboardInterrupt as e:
+                self._interrupted(e)
+                raise
             except BaseException as e:
                 if not self._try_restart(e, None):
                     self._fail(e, None)
@@ -256,19 +311,36 @@ class LocalJob:
         """Failover (Flink's full restart): rebuild every task from the latest completed
         checkpoint, if the restart strategy allows. Sources rewind, state and timers come back,
         watermarks start again from MIN."""
-        if isinstance(exc, (KeyboardInterrupt, JobCancellationException, InvalidProgramException)):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, JobCancellationException, InvalidProgramException)):
             return False
+        name = task.name if task is not None else "the job"
         now = self.pt_service.now()
-        if not self.restart_strategy.can_restart(now):
+        restart = self.restart_strategy.can_restart(now)
+        # a restart is worth a warning (the user's output may repeat); a final failure is raised
+        LOG.log(logging.WARNING if restart else logging.INFO,
+                "%s switched from RUNNING to FAILED with failure cause: %s", name, _cause_line(exc, task))
+        LOG.debug("failure of %s", name, exc_info=exc)
+        if not restart:
             return False
+        backoff = self.restart_strategy.backoff_ms()
+        LOG.warning("Job %s (%s) switched from state RUNNING to RESTARTING: restart %d, in %d ms (%s).",
+                    self.graph.job_name, self.job_id, len(self.failures) + 1, backoff,
+                    self.restart_strategy.describe())
         self.failures.append(exc)
         self._finish_hooks = []
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()
             self.coordinator.on_job_restart()
-        self.settings.clock.sleep_until(now + self.restart_strategy.backoff_ms())
+        self.settings.clock.sleep_until(now + backoff)
         self.attempt += 1
+        latest = self.coordinator.latest if self.coordinator is not None else None
+        if latest is not None:
+            CHECKPOINT_LOG.info("Restoring job %s from checkpoint %d%s.", self.job_id, latest.checkpoint_id,
+                                f" @ {latest.location}" if getattr(latest, "location", None) else "")
+        else:
+            LOG.info("Job %s (%s) restarts from the beginning: no checkpoint has completed yet.",
+                     self.graph.job_name, self.job_id)
         return True
 
     # -- running ----------------------------------------------------------------------------
@@ -287,6 +359,9 @@ class LocalJob:
                     self._dispose_all()
                     done = True
                 break
+            except KeyboardInterrupt as e:
+                self._interrupted(e)
+                raise
             except BaseException as e:
                 if not self._try_restart(e, self.scheduler.current_task):
                     self._fail(e, self.scheduler.current_task)
@@ -301,11 +376,15 @@ class LocalJob:
             except BaseException as e:
                 self._fail(e, None)
             self.status = "FINISHED"
+            LOG.info("Job %s (%s) switched from state RUNNING to FINISHED.", self.graph.job_name, self.job_id)
             self._on_terminated()
         return done
 
     def run_to_completion(self) -> JobExecutionResult:
-        self.run()
+        from flinklite.runtime.interrupt import terminate_as_interrupt
+
+        with terminate_as_interrupt():
+            self.run()
         return JobExecutionResult(self.job_id, self.graph.job_name, int(time.time() * 1000) - self.start_ms)
 
     def stop_after_savepoint(self, drain: bool) -> None:
@@ -316,10 +395,37 @@ class LocalJob:
     def cancel(self) -> None:
         if self.status == "RUNNING":
             self.status = "CANCELED"
+            LOG.info("Job %s (%s) switched from state RUNNING to CANCELED.", self.graph.job_name, self.job_id)
             self._dispose_all()
             if self.coordinator is not None:
                 self.coordinator.stop()
             self._on_terminated()
+
+    def _interrupted(self, exc: KeyboardInterrupt) -> None:
+        """Ctrl-C / SIGTERM: stop every task cleanly but keep the checkpoints on disk whatever the
+        retention says, as when Flink's process is killed (see flinklite.runtime.interrupt)."""
+        from flinklite.runtime.interrupt import JobInterrupted, mark_interrupt
+
+        if self.status not in ("RUNNING", "CREATED"):
+            return
+        self.status = "CANCELED"
+        try:
+            self._dispose_all()
+            if self.coordinator is not None:
+                self.coordinator.stop()
+        except Exception:  # noqa: BLE001 - the interrupt is what the user asked for
+            LOG.debug("while stopping job %s after an interrupt", self.job_id, exc_info=True)
+        what = "SIGTERM" if isinstance(exc, JobInterrupted) else "Ctrl-C"
+        message = f"job '{self.graph.job_name}' stopped ({what})."
+        retained = self.storage.retained if self.storage is not None else []
+        if retained:
+            message += (f" Its checkpoints are kept; resume with "
+                        f"execution.state-recovery.path: {retained[-1]}")
+        elif self.storage is not None:
+            message += " No checkpoint had completed yet."
+        LOG.info("Job %s (%s) switched from state RUNNING to CANCELED: %s", self.graph.job_name,
+                 self.job_id, message)
+        mark_interrupt(exc, message)
 
     def _dispose_all(self) -> None:
         self.pt_service.clear()
@@ -327,14 +433,26 @@ class LocalJob:
             t.dispose_after_failure()
 
     def _fail(self, exc: BaseException, task: StreamTask | None) -> None:
+        if isinstance(exc, KeyboardInterrupt):
+            self._interrupted(exc)
+            raise exc
         self.status = "FAILED"
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()
         self._on_terminated()
-        if isinstance(exc, KeyboardInterrupt):
-            raise exc
         err = self.describe_failure(exc, task)
+        if self.failures and not isinstance(err, JobCancellationException):
+            # as Flink's "Recovery is suppressed by <strategy>": how often it restarted before
+            n = len(self.failures)
+            err = JobExecutionException(
+                f"{err} Recovery is suppressed by the {self.restart_strategy.describe()}: the job "
+                f"restarted {n} time{'s' if n != 1 else ''} and failed again.",
+                operator_name=err.operator_name, operator_uid=err.operator_uid,
+                subtask_index=err.subtask_index, record=err.record)
+            err.num_restarts = n
+        LOG.info("Job %s (%s) switched from state RUNNING to FAILED: %s", self.graph.job_name, self.job_id,
+                 _cause_line(exc, task))
         self.failure = err
         raise err from (exc.cause if isinstance(exc, (UserFunctionError, UserKeySelectorError)) else exc)
 

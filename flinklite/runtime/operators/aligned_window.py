@@ -46,7 +46,8 @@ from flinklite.datastream.window import (
     _require_timestamp,
 )
 from flinklite.errors import IllegalStateException
-from flinklite.runtime.operators.window import WindowOperator, WindowSpec
+from flinklite.runtime.operators.reduce import NullReduceResult
+from flinklite.runtime.operators.window import WindowOperator, WindowSpec, null_window_reduce
 from flinklite.time.timer_service import InternalTimerService
 from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
 
@@ -177,7 +178,7 @@ class AlignedWindowOperator(WindowOperator):
         size, slide, offset = self._size, self._slide, self._offset
         windows = self._windows
         backend = self.keyed_backend
-        value = None
+        value = key = panes = None
         try:
             for value, key, ts in zip(values, keys, timestamps):
                 backend.current_key = key
@@ -194,6 +195,8 @@ class AlignedWindowOperator(WindowOperator):
                     self._late(value, ts)
         except Exception as e:
             self.collector.clear()
+            if self.spec.contents == "reduce" and panes is not None and panes.contents.get(key, 0) is None:
+                raise null_window_reduce(self, key, panes.window) from e  # the reduce's None came back
             raise self.user_error(e, value) from e
 
     def _tumbling_batch(self, values: list, timestamps: list, keys: list) -> None:
@@ -212,7 +215,7 @@ class AlignedWindowOperator(WindowOperator):
         reduce = self._reduce if is_reduce else None
         canonical = self._canonical.setdefault
         last_end = None
-        panes = table = value = None
+        panes = table = value = key = None
         try:
             for value, key, ts in zip(values, keys, timestamps):
                 backend.current_key = key
@@ -242,6 +245,8 @@ class AlignedWindowOperator(WindowOperator):
                         old.append(value)
         except Exception as e:
             self.collector.clear()
+            if is_reduce and table is not None and table.get(key, 0) is None:
+                raise null_window_reduce(self, key, panes.window) from e  # the reduce's None came back
             raise self.user_error(e, value) from e
 
     def _add(self, panes: _Panes, key: Any, value: Any) -> None:
@@ -302,6 +307,8 @@ class AlignedWindowOperator(WindowOperator):
         if contents is not None:
             self.process_ctx._window = panes.window
             self.collector.drain_checked(self._call_fn(key, panes.window, contents), t)
+        elif raw is None and self.spec.contents == "reduce":
+            raise null_window_reduce(self, key, panes.window)
 
     def _fire(self, panes: _Panes, t: int, cleanup: bool) -> None:
         """The end-of-window timers of every pending key, in registration order; with
@@ -329,6 +336,7 @@ class AlignedWindowOperator(WindowOperator):
         call = self._call_fn
         drain = self.collector.drain_checked
         result = self._result
+        reducing = self.spec.contents == "reduce"
         key = None
         try:
             for key, raw in items:
@@ -336,6 +344,11 @@ class AlignedWindowOperator(WindowOperator):
                 contents = raw if result is None else result(raw)
                 if contents is not None:
                     drain(call(key, window, contents), t)
+                elif raw is None and reducing:  # the pane's reduce returned None
+                    raise null_window_reduce(self, key, window)
+        except NullReduceResult:
+            self.collector.clear()
+            raise
         except Exception as e:
             self.collector.clear()
             raise self.user_error(e, f"<event-time timer {t} of window {window} of key {key!r}>") from e
@@ -347,6 +360,7 @@ class AlignedWindowOperator(WindowOperator):
         drain = self.collector.drain_checked
         result = self._result
         clear = self.spec.fn.clear if cleanup and self._clears else None
+        reducing = self.spec.contents == "reduce"
         key = None
         try:
             for key in keys:
@@ -356,8 +370,13 @@ class AlignedWindowOperator(WindowOperator):
                     contents = raw if result is None else result(raw)
                     if contents is not None:
                         drain(call(key, window, contents), t)
+                    elif raw is None and reducing:  # the pane's reduce returned None
+                        raise null_window_reduce(self, key, window)
                 if clear is not None:
                     clear(self.process_ctx)
+        except NullReduceResult:
+            self.collector.clear()
+            raise
         except Exception as e:
             self.collector.clear()
             raise self.user_error(e, f"<event-time timer {t} of window {window} of key {key!r}>") from e

@@ -12,16 +12,37 @@ from __future__ import annotations
 from typing import Any
 
 from flinklite.datastream.state import ValueStateDescriptor
+from flinklite.errors import InvalidProgramException
 from flinklite.runtime.operators.base import StreamOperator
 from flinklite.runtime.operators.simple import as_callable
 from flinklite.runtime.runtime_context import StreamingRuntimeContext
 from flinklite.time.timer_service import InternalTimerService
 from flinklite.time.watermark import MAX_TIMESTAMP
 
-__all__ = ["StreamGroupedReduceOperator", "BatchGroupedReduceOperator", "KeyedReduceOperator"]
+__all__ = ["StreamGroupedReduceOperator", "BatchGroupedReduceOperator", "KeyedReduceOperator",
+           "NullReduceResult", "null_reduce_result"]
+
+
+def short_repr(value: Any, limit: int) -> str:
+    r = repr(value)
+    return r if len(r) <= limit else r[: limit - 3] + "..."
 
 _MISSING = object()
 _STATE = ValueStateDescriptor("_reduce_accumulator")
+
+
+class NullReduceResult(InvalidProgramException):
+    """A reduce function returned None (raised as is, never wrapped as a user error)."""
+
+
+def null_reduce_result(op: StreamOperator, key: Any, acc: Any, record: Any) -> InvalidProgramException:
+    """The error for a reduce function that returned None (Flink: a null record, which its
+    serializers and reducing state reject, so the job fails there too)."""
+    return NullReduceResult(
+        f"{op.describe()}: the reduce function returned None for key {key!r} (accumulator "
+        f"{short_repr(acc, 100)}, record {short_repr(record, 100)}). A reduce must return the combined "
+        "value (did it forget `return`?); Flink fails on null reduce results too."
+    )
 
 
 class _ReduceBase(StreamOperator):
@@ -52,7 +73,11 @@ class _ReduceBase(StreamOperator):
             for record, key in zip(values, keys):
                 acc = get(key, _MISSING)
                 table[key] = value = record if acc is _MISSING else reduce(acc, record)
+                if value is None and acc is not _MISSING:
+                    raise null_reduce_result(self, key, acc, record)
                 append(value)
+        except NullReduceResult:
+            raise
         except Exception as e:
             raise self.user_error(e, record) from e
         return out

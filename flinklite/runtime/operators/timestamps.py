@@ -14,14 +14,47 @@ flows, the assigner still runs.
 
 from __future__ import annotations
 
+import datetime
+import numbers
 from itertools import repeat
 from typing import Any
 
+from flinklite.errors import InvalidProgramException
 from flinklite.runtime.operators.base import StreamOperator, failing_record
 from flinklite.time.generators import MonotonicWatermarkOutput, NoWatermarksGenerator
 from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
 
 __all__ = ["TimestampsAndWatermarks", "TimestampsAndWatermarksOperator"]
+
+
+def _checked_timestamps(op: StreamOperator, values: list, timestamps: list) -> list:
+    """The slow path of the timestamp check: integral numbers (numpy's too) become ``int``;
+    anything else is an error naming the operator, the record and the fix."""
+    out = []
+    for record, ts in zip(values, timestamps):
+        if ts.__class__ is int:
+            out.append(ts)
+        elif isinstance(ts, numbers.Integral):
+            out.append(int(ts))
+        else:
+            hint = ""
+            if isinstance(ts, float):
+                hint = " (for seconds as a float: int(seconds * 1000))"
+            elif isinstance(ts, datetime.datetime):
+                hint = " (for a datetime: int(dt.timestamp() * 1000))"
+            elif isinstance(ts, str):
+                hint = " (parse the text, then convert it to epoch milliseconds)"
+            raise InvalidProgramException(
+                f"{op.describe()}: the timestamp assigner returned {short_value(ts)} "
+                f"({type(ts).__name__}) for record {short_value(record)}. Event-time timestamps are "
+                f"int milliseconds since the epoch; make extract_timestamp return an int{hint}."
+            )
+    return out
+
+
+def short_value(value: Any, limit: int = 120) -> str:
+    r = repr(value)
+    return r if len(r) <= limit else r[: limit - 3] + "..."
 
 
 class TimestampsAndWatermarks:
@@ -74,6 +107,12 @@ class TimestampsAndWatermarks:
                 timestamps = [extract(record, t) for record, t in zip(values, ts_in)]
             except Exception as e:
                 raise op.user_error(e, failing_record(e, values), "timestamp assigner") from e
+            try:  # one C-level pass: a float anywhere makes the sum a float; None/str/datetime raise
+                ok = sum(timestamps).__class__ is int
+            except TypeError:
+                ok = False
+            if not ok:
+                timestamps = _checked_timestamps(op, values, timestamps)
         output = op.output
         if self._batched is not None:
             output.collect(values, timestamps)

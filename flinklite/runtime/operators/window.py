@@ -51,6 +51,7 @@ from flinklite.datastream.window import (
 from flinklite.errors import IllegalStateException
 from flinklite.runtime.operators.base import StreamOperator, TimerFiringMixin
 from flinklite.runtime.operators.collector import TimestampedCollector
+from flinklite.runtime.operators.reduce import NullReduceResult
 from flinklite.runtime.runtime_context import StreamingRuntimeContext
 from flinklite.time.timer_service import InternalTimerService
 from flinklite.time.watermark import MAX_TIMESTAMP, MIN_TIMESTAMP
@@ -303,6 +304,31 @@ _CONTENTS = "window-contents"
 _MERGING_SET = ValueStateDescriptor("merging-window-set")
 
 
+
+def null_window_reduce(op: Any, key: Any, window: Any, detail: str = "") -> NullReduceResult:
+    """A window's reduce function returned None: Flink's reducing state cannot hold null, and a
+    silently empty window would lose data."""
+    return NullReduceResult(
+        f"{op.describe()}: the reduce function returned None{detail} for key {key!r} in window "
+        f"{window}. A reduce must return the combined value (did it forget `return`?)."
+    )
+
+
+def _checked_reduce(op: Any, fn: Any) -> Any:
+    """``fn`` (a callable or ReduceFunction) as a callable that refuses a None result."""
+    reduce = fn.reduce if hasattr(fn, "reduce") else fn
+
+    def checked(a: Any, b: Any) -> Any:
+        r = reduce(a, b)
+        if r is None:
+            backend = op.keyed_backend
+            detail = f" (accumulator {a!r:.100}, record {b!r:.100})"
+            raise null_window_reduce(op, backend.current_key if backend is not None else None,
+                                     getattr(op.window_state, "_ns", "?"), detail)
+        return r
+
+    return checked
+
 class WindowOperator(TimerFiringMixin, StreamOperator):
     keyed = True
 
@@ -341,7 +367,9 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
         if self.is_list:
             return ListStateDescriptor(_CONTENTS)
         if spec.contents == "reduce":
-            return ReducingStateDescriptor(_CONTENTS, spec.agg)
+            # the aligned-window operator checks at firing time instead (nothing per record)
+            aligned = getattr(self, "_aligned", False)
+            return ReducingStateDescriptor(_CONTENTS, spec.agg if aligned else _checked_reduce(self, spec.agg))
         return AggregatingStateDescriptor(_CONTENTS, spec.agg)
 
     def _create_window_state(self, descriptor: Any) -> Any:
@@ -422,7 +450,7 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
             if not values:
                 result = _NOTHING
             else:
-                f = self.spec.agg
+                f = _checked_reduce(self, self.spec.agg)
                 result = values[0]
                 for v in values[1:]:
                     result = f(result, v)
@@ -460,6 +488,9 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
                 for record, key, ts in zip(values, keys, timestamps):
                     backend.current_key = key
                     process(record, ts, key)
+        except NullReduceResult:
+            self.collector.clear()
+            raise
         except Exception as e:
             self.collector.clear()
             raise self.user_error(e, record) from e
@@ -613,6 +644,9 @@ class WindowOperator(TimerFiringMixin, StreamOperator):
                 self._clear_all_state(window, ns, mset)
             if mset is not None:
                 self._persist(mset)
+        except NullReduceResult:
+            self.collector.clear()
+            raise
         except Exception as e:
             self.collector.clear()
             kind = "event" if event_time else "processing"
