@@ -516,6 +516,12 @@ class HeapKeyedStateBackend:
         lo, hi = mine.start_key_group, mine.end_key_group
         kg_of = self.key_group_of
         for snap in snapshots:
+            if snap.get("format") is not None:
+                raise InvalidProgramException(
+                    f"operator '{self.operator_name}': the checkpoint holds {snap['format']} state (an incremental "
+                    "checkpoint of EmbeddedRocksDBStateBackend), which the heap backend cannot read; restore it "
+                    "with 'state.backend.type: rocksdb', or take a savepoint from a job without incremental "
+                    "checkpoints.")
             first, last = snap["key_groups"]
             if last < lo or first > hi:
                 continue

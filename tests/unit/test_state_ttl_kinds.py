@@ -18,7 +18,7 @@ from flinklite.datastream.state import (
 from flinklite.state.heap import HeapKeyedStateBackend
 from flinklite.state.key_groups import KeyGroupRange
 
-BACKENDS = ["heap"]
+BACKENDS = ["heap", "rocksdb"]
 
 
 class _Clock:
