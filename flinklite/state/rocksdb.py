@@ -515,7 +515,7 @@ class RocksDBKeyedStateBackend(HeapKeyedStateBackend):
         self._kb_key: Any = NO_KEY
         self._kb = b""
         self._kb_cache: dict = {}
-        self.key_codec = _Codec(False, f"a key of operator '{operator_name}'")
+        self._key_pack: Any = None  # made on first use: allow_pickle is set after construction
 
     def _open_db(self) -> None:
         r = _rocksdict()
@@ -530,7 +530,10 @@ class RocksDBKeyedStateBackend(HeapKeyedStateBackend):
         cache = self._kb_cache
         kb = cache.get(key) if type(key) in (str, int) else None
         if kb is None:
-            kb = self.key_group_of(key).to_bytes(2, "big") + self.key_codec.pack(key)
+            pack = self._key_pack
+            if pack is None:
+                pack = self._key_pack = _Codec(self.allow_pickle, f"a key of operator '{self.operator_name}'").pack
+            kb = self.key_group_of(key).to_bytes(2, "big") + pack(key)
             if type(key) in (str, int):
                 if len(cache) > 100_000:
                     cache.clear()

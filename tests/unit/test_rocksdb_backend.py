@@ -309,6 +309,7 @@ def test_file_system_storage_through_set_checkpoint_storage_writes_checkpoints(t
 def test_job_manager_storage_fails_a_checkpoint_above_its_max_state_size():
     conf = Configuration()
     conf.set_string("execution.checkpointing.interval", "10 ms")
+    conf.set_string("restart-strategy.type", "none")  # else every restarted attempt fails its checkpoint again
     JobManagerCheckpointStorage(max_state_size=40)._configure(conf)
     with pytest.raises(JobExecutionException, match="larger than the maximum of JobManagerCheckpointStorage"):
         list(_job(conf, 1, 3000).execute_and_collect())
@@ -316,3 +317,54 @@ def test_job_manager_storage_fails_a_checkpoint_above_its_max_state_size():
     conf.set_string("execution.checkpointing.interval", "10 ms")
     JobManagerCheckpointStorage()._configure(conf)  # 5 MiB: these checkpoints fit
     assert _finals(list(_job(conf, 1, 300).execute_and_collect())) == _expected(300)
+
+
+# -- TTL state through failures and rescaling restores ------------------------------------------------
+class _TtlCounts:
+    """A rolling count per key kept three ways in TTL state (list, map, reducing): all must agree."""
+
+    @staticmethod
+    def build(env, data):
+        from flinklite.common.time import Time
+        from flinklite.datastream.functions import KeyedProcessFunction
+        from flinklite.datastream.state import (
+            ListStateDescriptor,
+            MapStateDescriptor,
+            ReducingStateDescriptor,
+            StateTtlConfig,
+        )
+
+        ttl = StateTtlConfig.new_builder(Time.hours(1)).update_ttl_on_read_and_write().cleanup_full_snapshot().build()
+
+        class Counts(KeyedProcessFunction):
+            def open(self, rc):
+                descs = [ListStateDescriptor("seen"), MapStateDescriptor("by_value"),
+                         ReducingStateDescriptor("count", lambda a, b: a + b)]
+                for d in descs:
+                    d.enable_time_to_live(ttl)
+                self.seen, self.by_value, self.count = (rc.get_list_state(descs[0]), rc.get_map_state(descs[1]),
+                                                        rc.get_reducing_state(descs[2]))
+
+            def process_element(self, v, ctx):
+                self.seen.add(v[1])
+                self.by_value.put(v[1], True)
+                self.count.add(1)
+                n = len(self.seen.get())
+                assert n == len(self.by_value.keys()) == self.count.get()
+                yield v[0], n
+
+        return env.from_collection(data).map(lambda v: (v % 3, v)).name("to-pair").uid("to-pair") \
+            .key_by(lambda p: p[0]).process(Counts()).name("counts")
+
+
+@pytest.mark.parametrize("backend", ["hashmap", "rocksdb", "rocksdb-incremental"])
+def test_ttl_state_survives_failover_exactly_once(backend):
+    def configure(env):
+        if backend != "hashmap":
+            env.set_state_backend(EmbeddedRocksDBStateBackend(backend == "rocksdb-incremental"))
+
+    plan = FaultPlan().fail_operator("to-pair", at_record=120)
+    r = check_exactly_once(_TtlCounts.build, DATA, plan, parallelism=2, require_fired=True,
+                           checkpoint_interval_ms=10, configure=configure)
+    assert r.restarts == 1 and Counter(r.actual) == Counter(r.expected)
+    assert sorted(r.expected)[-1] == (2, 66)  # keys 0,1,2 counted up to 67, 67 and 66 records
