@@ -282,8 +282,7 @@ def test_without_full_snapshot_cleanup_expired_state_is_snapshotted(make_backend
     assert lst2.get() == [1]  # at the old clock the element is alive
 
 
-@pytest.mark.parametrize("backend_name", ["heap"])
-def test_incremental_cleanup_of_lists_and_maps_on_the_heap(backend_name):
+def test_incremental_cleanup_of_lists_and_maps_on_the_heap():
     b = HeapKeyedStateBackend(128, KeyGroupRange(0, 127), "inc")
     clock = _Clock()
     b.ttl_clock = clock
