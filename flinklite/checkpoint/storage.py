@@ -6,12 +6,22 @@ On disk a checkpoint is one directory, laid out as Flink does::
     <state.checkpoints.dir>/<job-id>/chk-<n>/
         <operator-id>-<subtask>.state     lz4-compressed msgpack of that subtask's snapshot
         _metadata                         msgpack manifest: operators, parallelism, files, SHA-256
+    <state.checkpoints.dir>/<job-id>/shared/
+        <uuid>.sst                        RocksDB files of incremental checkpoints, shared by the
+                                          checkpoints that reference them
 
 ``_metadata`` is written last, to a temporary name and then renamed into place atomically, so a
 directory without ``_metadata`` is a checkpoint that never completed. Loading verifies every
 file's checksum; a partial or corrupted checkpoint raises :class:`CorruptCheckpointError`, and
 :func:`find_latest_valid` skips it for the previous complete one. Savepoints use the same format
 in ``<state.savepoints.dir>/savepoint-<job-id prefix>-<random>/``.
+
+Shared files (Flink's ``SharedStateRegistry``): a RocksDB subtask snapshot of an incremental
+checkpoint names the files of ``shared/`` it uses; when a checkpoint is dropped from the retained
+ones, every shared file no retained checkpoint names any more is deleted. A savepoint copies the
+shared files it needs into itself, so it never depends on a checkpoint's lifetime.
+:class:`InMemoryCheckpointStorage` (PyFlink's ``JobManagerCheckpointStorage``) keeps checkpoints in
+memory only and fails a checkpoint whose subtask snapshot is larger than its ``max_state_size``.
 """
 
 from __future__ import annotations
@@ -28,8 +38,43 @@ import msgpack
 from flinklite.checkpoint.coordinator import CompletedCheckpoint
 from flinklite.errors import FlinkliteError
 
-__all__ = ["FileSystemCheckpointStorage", "CorruptCheckpointError", "load_checkpoint", "find_latest_valid",
-           "write_checkpoint"]
+__all__ = ["FileSystemCheckpointStorage", "InMemoryCheckpointStorage", "CorruptCheckpointError",
+           "load_checkpoint", "find_latest_valid", "write_checkpoint", "storage_for", "shared_files_of"]
+
+_NATIVE = "rocksdb-native"  # flinklite.state.rocksdb.NATIVE_FORMAT (not imported: rocksdict is optional)
+
+
+def _native_keyed(cp: CompletedCheckpoint):
+    for snaps in cp.operator_states.values():
+        for snap in snaps:
+            keyed = snap.get("keyed") if isinstance(snap, dict) else None
+            if isinstance(keyed, dict) and keyed.get("format") == _NATIVE:
+                yield snap, keyed
+
+
+def shared_files_of(cp: CompletedCheckpoint) -> set[str]:
+    """The names of the ``shared/`` files the RocksDB snapshots of ``cp`` use."""
+    return {name for _, keyed in _native_keyed(cp) for name in keyed["shared"].values()}
+
+
+def _self_contained(cp: CompletedCheckpoint) -> CompletedCheckpoint:
+    """A copy of ``cp`` whose RocksDB snapshots carry their shared files inline (for savepoints)."""
+    out = CompletedCheckpoint(cp.checkpoint_id, cp.timestamp)
+    out.parallelism = dict(cp.parallelism)
+    for op_id, snaps in cp.operator_states.items():
+        copied = []
+        for snap in snaps:
+            keyed = snap.get("keyed") if isinstance(snap, dict) else None
+            if isinstance(keyed, dict) and keyed.get("format") == _NATIVE and keyed["shared"]:
+                base = keyed.get("base_dir") or keyed.get("shared_dir")
+                files = dict(keyed["files"])
+                for local, target in keyed["shared"].items():
+                    with open(os.path.join(base, target), "rb") as f:
+                        files[local] = f.read()
+                snap = {**snap, "keyed": {**keyed, "shared": {}, "files": files}}
+            copied.append(snap)
+        out.operator_states[op_id] = copied
+    return out
 
 FORMAT_VERSION = 2  # 2: keyed state column-wise per subtask with its key-group range
 
@@ -116,6 +161,10 @@ def load_checkpoint(path: str) -> tuple[CompletedCheckpoint, dict]:
                 )
             snaps.append(msgpack.unpackb(lz4.frame.decompress(data), raw=False, strict_map_key=False))
         cp.operator_states[op_id] = snaps
+    shared = os.path.join(os.path.dirname(os.path.abspath(directory)), "shared")
+    for _, keyed in _native_keyed(cp):
+        if keyed["shared"] and os.path.isdir(shared):
+            keyed["base_dir"] = shared  # the shared files next to this checkpoint, wherever it was moved
         cp.parallelism[op_id] = info["parallelism"]
     return cp, manifest
 
@@ -160,13 +209,23 @@ class FileSystemCheckpointStorage:
         self.num_retained = max(1, num_retained)
         self.savepoint_dir = savepoint_dir
         self.retained: list[str] = []
+        self.shared_dir = os.path.join(self.job_dir, "shared")
+        self._refs: dict[str, set[str]] = {}  # retained checkpoint directory -> shared files it uses
 
     def store(self, cp: CompletedCheckpoint, operators: dict[str, dict]) -> str:
         directory = write_checkpoint(os.path.join(self.job_dir, f"chk-{cp.checkpoint_id}"), cp, self.job_id,
                                      operators)
         self.retained.append(directory)
+        self._refs[directory] = shared_files_of(cp)
         while len(self.retained) > self.num_retained:
-            shutil.rmtree(self.retained.pop(0), ignore_errors=True)
+            dropped = self.retained.pop(0)
+            shutil.rmtree(dropped, ignore_errors=True)
+            unused = self._refs.pop(dropped, set()).difference(*self._refs.values())
+            for name in unused:  # no retained checkpoint uses it any more
+                try:
+                    os.remove(os.path.join(self.shared_dir, name))
+                except FileNotFoundError:
+                    pass
         return directory
 
     def store_savepoint(self, cp: CompletedCheckpoint, operators: dict[str, dict], target: str | None) -> str:
@@ -178,13 +237,72 @@ class FileSystemCheckpointStorage:
                 "no savepoint directory: pass one to trigger_savepoint(...) or set state.savepoints.dir"
             )
         directory = os.path.join(base, f"savepoint-{self.job_id[:6]}-{uuid.uuid4().hex[:12]}")
-        return write_checkpoint(directory, cp, self.job_id, operators, is_savepoint=True)
+        return write_checkpoint(directory, _self_contained(cp), self.job_id, operators, is_savepoint=True)
 
     def discard_all(self) -> None:
         for d in self.retained:
             shutil.rmtree(d, ignore_errors=True)
         self.retained.clear()
+        self._refs.clear()
+        shutil.rmtree(self.shared_dir, ignore_errors=True)
         try:
             os.rmdir(self.job_dir)
         except OSError:
             pass
+
+
+class InMemoryCheckpointStorage:
+    """Checkpoints kept in memory only (by the coordinator); each subtask snapshot must fit in
+    ``max_state_size`` bytes, as Flink's ``JobManagerCheckpointStorage`` checks each state handle."""
+
+    def __init__(self, job_id: str, max_state_size: int, savepoint_dir: str | None = None) -> None:
+        self.job_id = job_id
+        self.max_state_size = max_state_size
+        self._savepoints = FileSystemCheckpointStorage("", job_id, 1, savepoint_dir)
+
+    def store(self, cp: CompletedCheckpoint, operators: dict[str, dict]) -> None:
+        from flinklite.errors import JobExecutionException
+
+        for op_id, snaps in cp.operator_states.items():
+            for i, snap in enumerate(snaps):
+                if snap is None:
+                    continue
+                size = len(msgpack.packb(snap, use_bin_type=True))
+                if size > self.max_state_size:
+                    name = operators.get(op_id, {}).get("name", op_id)
+                    raise JobExecutionException(
+                        f"checkpoint {cp.checkpoint_id}: the state of '{name}' (subtask {i}) is {size} bytes, "
+                        f"larger than the maximum of JobManagerCheckpointStorage ({self.max_state_size} bytes). "
+                        "Use FileSystemCheckpointStorage (set execution.checkpointing.dir) or raise max_state_size."
+                    )
+        return None
+
+    def store_savepoint(self, cp: CompletedCheckpoint, operators: dict[str, dict], target: str | None) -> str:
+        return self._savepoints.store_savepoint(cp, operators, target)
+
+    def discard_all(self) -> None:
+        pass
+
+
+def storage_for(settings: Any, job_id: str) -> Any:
+    """The storage a job's checkpoints go to (``execution.checkpointing.storage``: ``jobmanager`` or
+    ``filesystem``; the default is the file system when a checkpoint directory is set), or None."""
+    raw = settings.raw or {}
+    kind = str(raw.get("execution.checkpointing.storage") or raw.get("state.checkpoint-storage") or "").lower()
+    if kind == "jobmanager":
+        size = int(raw.get("flinklite.checkpointing.jobmanager.max-state-size") or 5 * 1024 * 1024)
+        return InMemoryCheckpointStorage(job_id, size, settings.savepoint_dir)
+    if kind not in ("", "filesystem"):
+        from flinklite.errors import InvalidProgramException
+
+        raise InvalidProgramException(
+            f"execution.checkpointing.storage: {kind!r} is not a checkpoint storage; use 'jobmanager' or 'filesystem'")
+    if not settings.checkpoint_dir:
+        if kind == "filesystem":
+            from flinklite.errors import InvalidProgramException
+
+            raise InvalidProgramException(
+                "execution.checkpointing.storage is 'filesystem' but no execution.checkpointing.dir is set")
+        return None
+    return FileSystemCheckpointStorage(settings.checkpoint_dir, job_id, settings.checkpointing.num_retained,
+                                       settings.savepoint_dir)

@@ -8,6 +8,12 @@ run with ``env.execute()`` or ``stream.execute_and_collect()``. Each submodule m
 
 from flinklite.datastream.async_data_stream import AsyncDataStream
 from flinklite.datastream.checkpoint_config import CheckpointConfig, ExternalizedCheckpointRetention
+from flinklite.datastream.checkpoint_storage import (
+    CheckpointStorage,
+    CustomCheckpointStorage,
+    FileSystemCheckpointStorage,
+    JobManagerCheckpointStorage,
+)
 from flinklite.datastream.checkpointing_mode import CheckpointingMode
 from flinklite.datastream.connectors.base import Sink, Source
 from flinklite.datastream.data_stream import (
@@ -47,6 +53,13 @@ from flinklite.datastream.functions import (
 )
 from flinklite.datastream.output_tag import OutputTag
 from flinklite.datastream.slot_sharing_group import MemorySize, SlotSharingGroup
+from flinklite.datastream.state_backend import (
+    CustomStateBackend,
+    EmbeddedRocksDBStateBackend,
+    HashMapStateBackend,
+    PredefinedOptions,
+    StateBackend,
+)
 from flinklite.datastream.stream_execution_environment import StreamExecutionEnvironment
 from flinklite.datastream.time_domain import TimeDomain
 from flinklite.datastream.timerservice import TimerService
@@ -116,4 +129,13 @@ __all__ = [
     "Trigger",
     "SlotSharingGroup",
     "MemorySize",
+    "StateBackend",
+    "HashMapStateBackend",
+    "EmbeddedRocksDBStateBackend",
+    "CustomStateBackend",
+    "PredefinedOptions",
+    "CheckpointStorage",
+    "JobManagerCheckpointStorage",
+    "FileSystemCheckpointStorage",
+    "CustomCheckpointStorage",
 ]

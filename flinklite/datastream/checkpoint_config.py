@@ -35,6 +35,37 @@ class CheckpointConfig:
         self._conf.set_string(_P + key, str(value))
         return self
 
+    def set_checkpoint_storage(self, storage: Any) -> CheckpointConfig:
+        """Where completed checkpoints go: a FileSystemCheckpointStorage or JobManagerCheckpointStorage
+        (writes ``execution.checkpointing.storage`` / ``execution.checkpointing.dir``)."""
+        from flinklite.datastream.checkpoint_storage import CheckpointStorage
+
+        if not isinstance(storage, CheckpointStorage):
+            from flinklite.errors import InvalidProgramException
+
+            raise InvalidProgramException(
+                f"set_checkpoint_storage expects FileSystemCheckpointStorage(path) or "
+                f"JobManagerCheckpointStorage(), got {type(storage).__name__}")
+        storage._configure(self._conf)
+        return self
+
+    def set_checkpoint_storage_dir(self, checkpoint_path: str) -> CheckpointConfig:
+        """Shorthand for ``set_checkpoint_storage(FileSystemCheckpointStorage(checkpoint_path))``."""
+        from flinklite.datastream.checkpoint_storage import FileSystemCheckpointStorage
+
+        return self.set_checkpoint_storage(FileSystemCheckpointStorage(checkpoint_path))
+
+    def get_checkpoint_storage(self) -> Any:
+        from flinklite.datastream.checkpoint_storage import FileSystemCheckpointStorage, JobManagerCheckpointStorage
+
+        kind = (self._conf.get_string("execution.checkpointing.storage", None) or "").lower()
+        path = (self._conf.get_string("execution.checkpointing.dir", None)
+                or self._conf.get_string("state.checkpoints.dir", None))
+        if kind == "jobmanager" or (not kind and path is None):
+            size = self._conf.get_string("flinklite.checkpointing.jobmanager.max-state-size", None)
+            return JobManagerCheckpointStorage(max_state_size=int(size) if size else None)
+        return FileSystemCheckpointStorage(path)
+
     def is_checkpointing_enabled(self) -> bool:
         return self._conf.get_string(_P + "interval", None) is not None
 

@@ -221,16 +221,12 @@ class StateDescriptor(ABC):
 
     def enable_time_to_live(self, ttl_config: Any) -> None:
         """Let the values of this state expire ``ttl`` after their last write (or read, with
-        ``OnReadAndWrite``). Only value state has TTL in this flinklite version."""
+        ``OnReadAndWrite``): values of value, reducing and aggregating state, each element of a
+        list state and each entry of a map state (see :mod:`flinklite.state.ttl`)."""
         if not isinstance(ttl_config, StateTtlConfig):
             raise InvalidProgramException(
                 f"state '{self.name}': enable_time_to_live expects a StateTtlConfig "
                 f"(StateTtlConfig.new_builder(Time.seconds(n)).build()), got {type(ttl_config).__name__}"
-            )
-        if self.kind != "value" and ttl_config.is_enabled():
-            raise InvalidProgramException(
-                f"state '{self.name}': state TTL is only implemented for ValueState in this flinklite "
-                f"version, not for {self.kind} state; use a ValueState or clear the state with a timer."
             )
         self._ttl_config = ttl_config
 

@@ -226,6 +226,32 @@ class StreamExecutionEnvironment:
     def get_checkpointing_consistency_mode(self):
         return self.get_checkpoint_config().get_checkpointing_mode()
 
+    def set_state_backend(self, state_backend: Any) -> StreamExecutionEnvironment:
+        """Use ``state_backend`` (HashMapStateBackend or EmbeddedRocksDBStateBackend) for keyed
+        state: writes its settings to the configuration (``state.backend.type``, ...)."""
+        from flinklite.datastream.state_backend import StateBackend
+
+        if not isinstance(state_backend, StateBackend):
+            raise InvalidProgramException(
+                f"set_state_backend expects HashMapStateBackend() or EmbeddedRocksDBStateBackend(), got "
+                f"{type(state_backend).__name__}")
+        state_backend._configure(self._configuration)
+        self._state_backend = state_backend
+        return self
+
+    def get_state_backend(self) -> Any:
+        from flinklite.datastream.state_backend import EmbeddedRocksDBStateBackend, HashMapStateBackend
+        from flinklite.state.backends import backend_type
+
+        chosen = getattr(self, "_state_backend", None)
+        kind = backend_type(self._configuration.to_dict())
+        if chosen is not None and chosen._type == kind:
+            return chosen
+        if kind == "rocksdb":
+            inc = self._configuration.get_string("execution.checkpointing.incremental", None)
+            return EmbeddedRocksDBStateBackend(parse_bool(inc) if inc is not None else None)
+        return HashMapStateBackend()
+
     def enable_changelog_state_backend(self, enabled: bool) -> StreamExecutionEnvironment:
         """Accepted and recorded: the changelog only speeds up Flink's checkpoints (same results)."""
         self._configuration.set_string("state.changelog.enabled", "true" if enabled else "false")

@@ -127,12 +127,11 @@ class LocalJob:
         self.recovery_log: list[str] = []
         self.restored_from: str | None = None
         self.storage = None
-        if self.coordinator is not None and settings.checkpoint_dir:
-            from flinklite.checkpoint.storage import FileSystemCheckpointStorage
+        if self.coordinator is not None:
+            from flinklite.checkpoint.storage import FileSystemCheckpointStorage, storage_for
 
-            self.storage = FileSystemCheckpointStorage(settings.checkpoint_dir, job_id,
-                                                       settings.checkpointing.num_retained, settings.savepoint_dir)
-            if settings.checkpointing_enabled:
+            self.storage = storage_for(settings, job_id)
+            if settings.checkpointing_enabled and isinstance(self.storage, FileSystemCheckpointStorage):
                 _check_writable(settings.checkpoint_dir, "state.checkpoints.dir (execution.checkpointing.dir)")
         self._finish_hooks: list = []  # run once when the job has finished (final commits)
         self._stopping = False  # stop-with-savepoint without drain

@@ -42,7 +42,7 @@ from flinklite.runtime.operators.coercion import CoercingOutput, boundary_coerci
 from flinklite.runtime.operators.source import END, WAIT, SourceOperator
 from flinklite.runtime.partitioners import KeyGroupStreamPartitioner
 from flinklite.runtime.record_writer import RecordWriter
-from flinklite.state.heap import HeapKeyedStateBackend
+from flinklite.state.backends import create_keyed_backend
 from flinklite.state.key_groups import compute_key_group_range_for_operator_index
 from flinklite.time.valve import StatusWatermarkValve
 from flinklite.time.watermark import MAX_TIMESTAMP, Watermark, WatermarkStatus
@@ -130,10 +130,9 @@ class StreamTask:
             if op.keyed:
                 kg_range = compute_key_group_range_for_operator_index(
                     node.max_parallelism, node.parallelism, self.subtask_index)
-                backend = HeapKeyedStateBackend(node.max_parallelism, kg_range, node.name)
+                backend = create_keyed_backend(settings, node.max_parallelism, kg_range, node.name,
+                                               self.job.job_id, self.subtask_index)
                 backend.key_hash = _input_key_hash(node, backend.key_hash)
-                backend.allow_pickle = settings.allow_pickle
-                backend.ttl_clock = settings.clock.now_ms  # state TTL runs on processing time
             ctx = OperatorContext(
                 task_name=self.vertex.name,
                 subtask_index=self.subtask_index,

@@ -31,7 +31,7 @@ from flinklite.errors import IllegalStateException, InvalidProgramException
 from flinklite.state.key_groups import DEFAULT_KEY_HASH, KeyGroupRange, assign_to_key_group
 from flinklite.time.timer_service import timer_runs
 
-__all__ = ["HeapKeyedStateBackend", "HeapTtlValueState", "NO_KEY"]
+__all__ = ["HeapKeyedStateBackend", "NO_KEY"]
 
 
 class _NoKey:
@@ -118,6 +118,18 @@ class _HeapState:
     def keys_in_namespace(self, ns: Any) -> list:
         return list(self._tables.get(ns, _EMPTY))
 
+    def raw_get(self, ns: Any, key: Any) -> Any:
+        return self._tables.get(ns, _EMPTY).get(key)
+
+    def remove_entry(self, ns: Any, key: Any) -> None:
+        t = self._tables.get(ns)
+        if t is not None:
+            t.pop(key, None)
+            if not t and ns is not None:
+                del self._tables[ns]
+                if ns == self._ns:
+                    self._table = _EMPTY
+
     def drop_all(self) -> None:
         self._tables.clear()
         self._table = _EMPTY
@@ -159,99 +171,6 @@ class HeapValueState(_HeapState, ValueState):
         if t is _EMPTY:
             t = self._writable()
         t[key] = value
-
-
-class HeapTtlValueState(HeapValueState):
-    """Value state with a time-to-live (Flink's ``TtlValueState``): the table holds
-    ``[value, last_access_ms]``. An expired value reads as absent under ``NeverReturnExpired`` and is
-    removed when read; ``OnReadAndWrite`` refreshes the timestamp on every read that returns it."""
-
-    __slots__ = ("_ttl_ms", "_refresh_on_read", "_return_expired", "_in_full_snapshot", "_cleanup_size",
-                 "_cursor")
-
-    def __init__(self, backend, descriptor: ValueStateDescriptor) -> None:
-        super().__init__(backend, descriptor)
-        from flinklite.datastream.state import StateTtlConfig
-
-        cfg = descriptor.get_ttl_config()
-        self._ttl_ms = cfg.ttl_ms
-        self._refresh_on_read = cfg.get_update_type() is StateTtlConfig.UpdateType.OnReadAndWrite
-        self._return_expired = (cfg.get_state_visibility()
-                                is StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
-        strategies = cfg.get_cleanup_strategies()
-        self._in_full_snapshot = strategies.in_full_snapshot()
-        incremental = strategies.get_incremental_cleanup_strategy()
-        self._cleanup_size = incremental.get_cleanup_size() if incremental is not None else 0
-        self._cursor: list = []  # (namespace, key) still to check by the incremental cleanup
-
-    def _expired(self, entry: list, now: int) -> bool:
-        return entry[1] + self._ttl_ms <= now
-
-    def _cleanup_incrementally(self, now: int) -> None:
-        # Flink's heap backend walks a lazy iterator over all entries, a few per state access
-        n = self._cleanup_size
-        if not n:
-            return
-        cursor = self._cursor
-        if not cursor:
-            cursor.extend((ns, k) for ns, t in self._tables.items() for k in t)
-        while n and cursor:
-            ns, k = cursor.pop()
-            n -= 1
-            t = self._tables.get(ns)
-            if t is not None:
-                entry = t.get(k)
-                if entry is not None and self._expired(entry, now):
-                    del t[k]
-
-    def value(self) -> Any:
-        key = self._key()
-        now = self._backend.ttl_clock()
-        self._cleanup_incrementally(now)
-        entry = self._table.get(key)
-        if entry is None:
-            return copy.copy(self._default) if self._default is not None else None
-        if self._expired(entry, now):
-            if self._return_expired:
-                return entry[0]
-            del self._table[key]
-            return copy.copy(self._default) if self._default is not None else None
-        if self._refresh_on_read:
-            entry[1] = now
-        return entry[0]
-
-    def update(self, value: Any) -> None:
-        if value is None:
-            self.clear()
-            return
-        key = self._key()
-        now = self._backend.ttl_clock()
-        self._cleanup_incrementally(now)
-        self._writable()[key] = [value, now]
-
-    def get_internal(self) -> Any:
-        entry = self._table.get(self._backend.current_key)
-        return None if entry is None else entry[0]
-
-    def update_internal(self, value: Any) -> None:
-        if value is None:
-            self.clear()
-        else:
-            self._writable()[self._key()] = [value, self._backend.ttl_clock()]
-
-    def columns(self) -> dict:
-        if not self._in_full_snapshot:
-            return super().columns()
-        now = self._backend.ttl_clock()  # expired values are left out of the snapshot
-        out = {}
-        for ns, t in self._tables.items():
-            live = [(k, e) for k, e in t.items() if not self._expired(e, now)]
-            if live:
-                out[ns] = [[k for k, _ in live], [e for _, e in live]]
-        return out
-
-    def restore_entry(self, ns: Any, key: Any, value: Any) -> None:
-        super().restore_entry(ns, key, list(value))
 
 
 class HeapListState(_HeapState, ListState):
@@ -452,8 +371,6 @@ _STATE_CLASSES = {
     "map": HeapMapState,
 }
 
-_TTL_STATE_CLASSES = {"value": HeapTtlValueState}
-
 
 def _wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
@@ -508,12 +425,16 @@ class HeapKeyedStateBackend:
                 )
             return existing
         cls = _STATE_CLASSES.get(descriptor.kind)
-        ttl = getattr(descriptor, "_ttl_config", None)
-        if ttl is not None and ttl.is_enabled():
-            cls = _TTL_STATE_CLASSES.get(descriptor.kind)
         if cls is None:
             raise InvalidProgramException(f"unsupported state descriptor {descriptor!r}")
-        state = self._states[descriptor.name] = cls(self, descriptor)
+        ttl = getattr(descriptor, "_ttl_config", None)
+        if ttl is not None and ttl.is_enabled():
+            from flinklite.state.ttl import create_ttl_state
+
+            state = create_ttl_state(self, descriptor, lambda d: _STATE_CLASSES[d.kind](self, d))
+        else:
+            state = cls(self, descriptor)
+        self._states[descriptor.name] = state
         for ns, key, value in self._restored_entries.pop(descriptor.name, ()):
             state.restore_entry(ns, key, value)
         state.set_current_namespace(None)
@@ -596,6 +517,12 @@ class HeapKeyedStateBackend:
         lo, hi = mine.start_key_group, mine.end_key_group
         kg_of = self.key_group_of
         for snap in snapshots:
+            if snap.get("format") is not None:
+                raise InvalidProgramException(
+                    f"operator '{self.operator_name}': the checkpoint holds {snap['format']} state (an incremental "
+                    "checkpoint of EmbeddedRocksDBStateBackend), which the heap backend cannot read; restore it "
+                    "with 'state.backend.type: rocksdb', or take a savepoint from a job without incremental "
+                    "checkpoints.")
             first, last = snap["key_groups"]
             if last < lo or first > hi:
                 continue

@@ -36,9 +36,16 @@ class AvgAgg(AggregateFunction):
         return (a[0] + b[0], a[1] + b[1])
 
 
-@pytest.fixture
-def backend():
-    return HeapKeyedStateBackend(128, KeyGroupRange(0, 127), "op")
+@pytest.fixture(params=["heap", "rocksdb"])
+def backend(request, tmp_path):
+    if request.param == "heap":
+        yield HeapKeyedStateBackend(128, KeyGroupRange(0, 127), "op")
+        return
+    from flinklite.state.rocksdb import RocksDBKeyedStateBackend
+
+    b = RocksDBKeyedStateBackend(128, KeyGroupRange(0, 127), "op", local_dir=str(tmp_path / "rocks"))
+    yield b
+    b.dispose()
 
 
 def test_value_state(backend):

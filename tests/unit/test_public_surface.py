@@ -40,16 +40,24 @@ EXPECTED_ALL = {
     ],
     "flinklite.datastream": [
         "AggregateFunction", "AllWindowedStream", "AsyncDataStream", "AsyncFunction", "AsyncRetryPredicate",
-        "AsyncRetryStrategy", "BroadcastConnectedStream", "BroadcastProcessFunction",
-        "BroadcastStream", "CheckpointConfig", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction",
-        "CoMapFunction", "CoProcessFunction", "ConnectedStreams", "CountWindow", "DataStream",
-        "DataStreamSink", "ExternalizedCheckpointRetention", "FilterFunction", "FlatMapFunction",
-        "GlobalWindow", "KeySelector", "KeyedBroadcastProcessFunction", "KeyedCoProcessFunction",
-        "KeyedProcessFunction", "KeyedStream", "MapFunction", "MemorySize", "MergingWindowAssigner", "OutputTag",
-        "Partitioner", "ProcessFunction", "ProcessWindowFunction", "ReduceFunction", "RuntimeContext",
-        "RuntimeExecutionMode", "Sink", "SinkFunction", "SlotSharingGroup", "Source", "SourceFunction",
+        "AsyncRetryStrategy", "BroadcastConnectedStream", "BroadcastProcessFunction", "BroadcastStream",
+        "CheckpointConfig", "CheckpointStorage", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction",
+        "CoMapFunction", "CoProcessFunction", "ConnectedStreams", "CountWindow", "CustomCheckpointStorage",
+        "CustomStateBackend", "DataStream", "DataStreamSink", "EmbeddedRocksDBStateBackend",
+        "ExternalizedCheckpointRetention", "FileSystemCheckpointStorage", "FilterFunction", "FlatMapFunction",
+        "GlobalWindow", "HashMapStateBackend", "JobManagerCheckpointStorage", "KeySelector",
+        "KeyedBroadcastProcessFunction", "KeyedCoProcessFunction", "KeyedProcessFunction", "KeyedStream",
+        "MapFunction", "MemorySize", "MergingWindowAssigner", "OutputTag", "Partitioner", "PredefinedOptions",
+        "ProcessFunction", "ProcessWindowFunction", "ReduceFunction", "RuntimeContext", "RuntimeExecutionMode",
+        "Sink", "SinkFunction", "SlotSharingGroup", "Source", "SourceFunction", "StateBackend",
         "StreamExecutionEnvironment", "TimeDomain", "TimeWindow", "TimerService", "Trigger", "TriggerResult",
         "Window", "WindowAssigner", "WindowFunction", "WindowedStream",
+    ],
+    "flinklite.datastream.state_backend": [
+        "CustomStateBackend", "EmbeddedRocksDBStateBackend", "HashMapStateBackend", "PredefinedOptions", "StateBackend",
+    ],
+    "flinklite.datastream.checkpoint_storage": [
+        "CheckpointStorage", "CustomCheckpointStorage", "FileSystemCheckpointStorage", "JobManagerCheckpointStorage",
     ],
     "flinklite.datastream.functions": [
         "AggregateFunction", "AllWindowFunction", "AsyncFunction", "AsyncFunctionDescriptor",
@@ -167,25 +175,9 @@ EXPECTED_ALL = {
     ],
 }
 
-_WINDOWS = "windows are a later issue"
-_CKPT = "checkpointing / state backends are a later issue"
-_SERDE = "serialization schemas / connectors are a later issue"
-_JAVA = "Java-only plumbing with no meaning in a pure-Python engine"
 
 # PyFlink module -> {name: reason it is not in flinklite yet}
-NOT_YET = {
-    "pyflink.datastream": {
-        "CheckpointStorage": _CKPT,
-        "CustomCheckpointStorage": _CKPT,
-        "CustomStateBackend": _CKPT,
-        "EmbeddedRocksDBStateBackend": _CKPT,
-        "FileSystemCheckpointStorage": _CKPT,
-        "HashMapStateBackend": _CKPT,
-        "JobManagerCheckpointStorage": _CKPT,
-        "PredefinedOptions": _CKPT,
-        "StateBackend": _CKPT,
-    },
-}
+NOT_YET: dict[str, dict[str, str]] = {}
 
 
 def _pyflink_surface():

@@ -3,7 +3,7 @@
 import pytest
 
 from flinklite.common.time import Time
-from flinklite.datastream.state import ListStateDescriptor, StateTtlConfig, ValueStateDescriptor
+from flinklite.datastream.state import StateTtlConfig, ValueStateDescriptor
 from flinklite.errors import InvalidProgramException
 from flinklite.state.heap import HeapKeyedStateBackend
 from flinklite.state.key_groups import KeyGroupRange
@@ -150,8 +150,6 @@ def test_bad_ttl_configs_are_rejected():
         ValueStateDescriptor("v").enable_time_to_live("10s")
     with pytest.raises(InvalidProgramException, match="positive"):
         StateTtlConfig.new_builder(Time.milliseconds(0)).build()
-    with pytest.raises(InvalidProgramException, match="only implemented for ValueState"):
-        ListStateDescriptor("l").enable_time_to_live(StateTtlConfig.new_builder(Time.seconds(1)).build())
 
 
 def test_ttl_in_a_running_job_follows_the_jobs_clock():
