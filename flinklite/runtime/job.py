@@ -98,6 +98,9 @@ class LocalJob:
                                                        settings.checkpointing.num_retained, settings.savepoint_dir)
         self._finish_hooks: list = []  # run once when the job has finished (final commits)
         self._stopping = False  # stop-with-savepoint without drain
+        from flinklite.metrics._system import JobMetrics
+
+        self.metrics = JobMetrics(self)  # Flink's system and user metrics of this job
 
     def on_finished(self, hook) -> None:
         """Run ``hook()`` once the whole job finished successfully (Flink's final checkpoint:
@@ -141,6 +144,7 @@ class LocalJob:
         plan = getattr(settings, "fault_plan", None)
         for t in self.tasks:
             t.build_chain()
+            self.metrics.attach(t)
             if plan is not None:
                 plan.instrument(t)
             if restore is not None:
@@ -160,6 +164,9 @@ class LocalJob:
 
     def start(self) -> None:
         self.start_ms = int(time.time() * 1000)
+        from flinklite.metrics._registry import REGISTRY
+
+        REGISTRY.job_started(self)  # reporters and the REST server, when configured
         self.status = "RUNNING"
         initial = None
         if self.settings.restore_path:
@@ -188,6 +195,7 @@ class LocalJob:
         if self.coordinator is not None:
             self.coordinator.next_id = max(self.coordinator.next_id, cp.checkpoint_id + 1)
             self.coordinator.completed.append(cp)
+            self.coordinator.stats_tracker.report_restored(cp.checkpoint_id, directory)
         return cp
 
     def _match_operators(self, cp, manifest: dict) -> None:
@@ -327,7 +335,7 @@ class LocalJob:
             t.dispose_after_failure()
 
     def _fail(self, exc: BaseException, task: StreamTask | None) -> None:
-        self.status = "FAILED"
+        self.status = "CANCELED" if isinstance(exc, JobCancellationException) else "FAILED"
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()

@@ -46,7 +46,13 @@ class StreamingRuntimeContext(RuntimeContext):
         return self._ctx.job_parameters.get(key, default_value)
 
     def get_metrics_group(self) -> Any:
-        return self._ctx.task.metrics if self._ctx.task is not None else None
+        """The operator's metric group (Flink's ``OperatorMetricGroup``)."""
+        group = getattr(self._op, "_metric_group", None)
+        if group is None:  # an operator run outside a deployed task (tests, harnesses)
+            from flinklite.metrics import MetricGroup
+
+            group = self._op._metric_group = MetricGroup(self._op.name or "operator")
+        return group
 
     def _backend(self, descriptor) -> Any:
         backend = self._op.keyed_backend
