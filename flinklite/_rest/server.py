@@ -12,6 +12,7 @@ Endpoints (Flink's paths and JSON shapes)::
     GET   /config  /overview  /jobs  /jobs/overview
     GET   /jobs/<jid>  /jobs/<jid>/plan  /jobs/<jid>/exceptions  /jobs/<jid>/checkpoints
     GET   /jobs/<jid>/vertices/<vid>  .../watermarks  .../backpressure  .../metrics[?get=a,b]
+    GET   /jobs/<jid>/vertices/<vid>/subtasks/metrics?get=a,b&agg=sum,max
     POST  /jobs/<jid>/savepoints   {"target-directory": ..., "cancel-job": false}  -> {"request-id"}
     GET   /jobs/<jid>/savepoints/<request-id>
     POST  /jobs/<jid>/stop         {"targetDirectory": ..., "drain": false}        -> {"request-id"}
@@ -222,6 +223,12 @@ class RestServer:
                         return 200, views.vertex_watermarks(job, vertex)
                     if sub == ["backpressure"]:
                         return 200, views.vertex_backpressure(job, vertex)
+                    if sub == ["subtasks", "metrics"]:
+                        get = query.get("get")
+                        names = [n for g in get for n in g.split(",") if n] if get else None
+                        agg = query.get("agg")
+                        aggs = [n for g in agg for n in g.split(",") if n] if agg else None
+                        return 200, views.subtask_metrics_aggregated(job, vertex, names, aggs)
                     if sub == ["metrics"]:
                         get = query.get("get")
                         names = [n for g in get for n in g.split(",") if n] if get else None

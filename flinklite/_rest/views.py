@@ -18,7 +18,7 @@ from flinklite.time.watermark import MIN_TIMESTAMP
 
 __all__ = ["FLINK_VERSION", "overview", "jobs", "jobs_overview", "job_details", "vertex_details",
            "vertex_watermarks", "vertex_backpressure", "vertex_metrics", "checkpoints", "exceptions",
-           "plan", "find_vertex", "config"]
+           "plan", "find_vertex", "config", "subtask_metrics_aggregated"]
 
 FLINK_VERSION = "2.3.0"  # the PyFlink API flinklite follows
 _TASK_STATES = ["CREATED", "SCHEDULED", "DEPLOYING", "RUNNING", "FINISHED", "CANCELING", "CANCELED", "FAILED",
@@ -280,6 +280,49 @@ def vertex_metrics(job: Any, vertex: Any, get: list[str] | None) -> list[dict]:
     return out
 
 
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return float(v)
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def subtask_metrics_aggregated(job: Any, vertex: Any, get: list[str] | None, aggs: list[str] | None) -> list[dict]:
+    """Flink's ``/jobs/<jid>/vertices/<vid>/subtasks/metrics``: each metric (its id without the
+    subtask prefix) aggregated over the vertex's subtasks (min, max, sum, avg)."""
+    from flinklite.metrics import _value
+
+    by_id: dict[str, list[float]] = {}
+    for mid, m in _subtask_metrics(job, vertex):
+        name = mid.split(".", 1)[1]
+        if get is not None and name not in get:
+            continue
+        try:
+            n = _number(_value(m))
+        except Exception:  # noqa: BLE001 - a failing user gauge is left out
+            continue
+        if n is not None:
+            by_id.setdefault(name, []).append(n)
+    if get is None:
+        return [{"id": name} for name in by_id]
+    wanted = aggs or ["min", "max", "sum", "avg"]
+    out = []
+    for name, values in by_id.items():
+        if not values:
+            continue
+        doc: dict[str, Any] = {"id": name}
+        for agg in wanted:
+            if agg == "min":
+                doc["min"] = min(values)
+            elif agg == "max":
+                doc["max"] = max(values)
+            elif agg == "sum":
+                doc["sum"] = sum(values)
+            elif agg == "avg":
+                doc["avg"] = sum(values) / len(values)
+        out.append(doc)
+    return out
+
+
 def vertex_watermarks(job: Any, vertex: Any) -> list[dict]:
     groups = _task_groups(job)
     out = []
@@ -377,11 +420,21 @@ def checkpoints(job: Any) -> dict:
 
 
 # -- exceptions ----------------------------------------------------------------------------------
-def _exception_entry(exc: BaseException, task_name: str | None) -> dict:
-    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return {"exceptionName": type(exc).__name__, "stacktrace": trace, "timestamp": getattr(exc, "_rest_ts", _now()),
-            "taskName": task_name, "location": "localhost" if task_name else None,
-            "taskManagerId": _tm_id() if task_name else None, "failureLabels": {}, "concurrentExceptions": []}
+def _exception_entry(job: Any, exc: BaseException) -> dict:
+    """One failure: the user's exception (not flinklite's wrapper) with the job's description of
+    where it happened (operator, subtask, record) as the first line."""
+    cause = getattr(exc, "cause", None) or exc
+    op = getattr(exc, "operator", None)
+    task_name = op.describe() if op is not None and hasattr(op, "describe") else getattr(exc, "operator_name", None)
+    try:
+        headline = str(job.describe_failure(exc, None))
+    except Exception:  # noqa: BLE001 - the description is a courtesy
+        headline = str(exc)
+    trace = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
+    return {"exceptionName": type(cause).__name__, "stacktrace": f"{headline}\n{trace}",
+            "timestamp": getattr(exc, "_rest_ts", None) or _now(), "taskName": task_name,
+            "location": "localhost" if task_name else None, "taskManagerId": _tm_id() if task_name else None,
+            "failureLabels": {}, "concurrentExceptions": []}
 
 
 def exceptions(job: Any) -> dict:
@@ -390,8 +443,11 @@ def exceptions(job: Any) -> dict:
     if job.failure is not None:
         failures.append(job.failure)
     for exc in reversed(failures):  # newest first, as Flink lists them
-        name = getattr(exc, "operator_name", None)
-        entries.append(_exception_entry(exc, name))
+        try:
+            exc._rest_ts = getattr(exc, "_rest_ts", None) or _now()  # first seen: keeps it stable
+        except AttributeError:
+            pass
+        entries.append(_exception_entry(job, exc))
     root = entries[0] if entries else None
     return {
         "root-exception": root["stacktrace"] if root else None, "timestamp": root["timestamp"] if root else None,

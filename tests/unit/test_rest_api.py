@@ -217,3 +217,33 @@ def test_busy_port_is_an_actionable_error():
             env._create_job("x").start()
     finally:
         s.close()
+
+
+def test_exceptions_lists_recovered_failures():
+    class FailOnce:
+        failed = False
+
+        def __call__(self, v):
+            if v == 200 and not FailOnce.failed:
+                FailOnce.failed = True
+                raise ValueError("bad record 200")
+            return v
+
+    conf = dict(REST, **{"restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.attempts": "2",
+                         "restart-strategy.fixed-delay.delay": "10 ms"})
+    env = unbounded_env(conf, checkpoint_ms=50, parallelism=1, rate=4000,
+                        build=lambda ticks: ticks.map(FailOnce()).name("fragile").add_sink(lambda v: None))
+    client = env.execute_async("fails once")
+    try:
+        server = wait_until(lambda: REGISTRY.rest_server)
+        jid = str(client.get_job_id())
+        exc = wait_until(lambda: (lambda d: d if d["exceptionHistory"]["entries"] else None)(
+            get_json(f"{server.url}/jobs/{jid}/exceptions")[1]))
+        (entry,) = exc["exceptionHistory"]["entries"]
+        assert "bad record 200" in entry["stacktrace"] and entry["timestamp"] > 0
+        assert entry["exceptionName"] == "ValueError" and "fragile" in entry["taskName"]
+        assert "fragile" in entry["stacktrace"].splitlines()[0]
+        assert "bad record 200" in exc["root-exception"]
+        assert get_json(f"{server.url}/jobs/{jid}")[1]["state"] == "RUNNING"  # it recovered
+    finally:
+        client.cancel().result(5)
