@@ -120,3 +120,33 @@ def test_port_already_taken_is_an_actionable_error():
             env._create_job("x").start()
     finally:
         s.close()
+
+
+def test_grafana_dashboard_queries_only_metrics_the_reporter_exports():
+    import json
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "grafana", "flinklite-dashboard.json")
+    with open(path) as f:
+        dashboard = json.load(f)
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs.append(dashboard["templating"]["list"][0]["query"]["query"])
+    wanted = {name for e in exprs for name in re.findall(r"flink_[A-Za-z0-9_:]+", e)}
+    assert len(wanted) >= 10
+    client = unbounded_env(PROM).execute_async("grafana check")
+    try:
+        port = wait_until(lambda: REGISTRY.reporters.get("prom")).port
+
+        def exported():
+            text = _scrape(port)
+            names = {m.group(1) for m in map(_SAMPLE.match, text.splitlines()) if m}
+            return names if "flink_jobmanager_job_lastCheckpointSize" in names else None
+
+        names = wait_until(exported)
+        assert wanted <= names, sorted(wanted - names)
+        # every series the panels group by carries that label
+        text = _scrape(port)
+        for labels, _ in _samples(text, "flink_taskmanager_job_task_operator_numRecordsInPerSecond"):
+            assert labels["job_name"] == "grafana check" and labels["operator_name"]
+    finally:
+        client.cancel().result(5)
