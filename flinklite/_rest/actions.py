@@ -30,6 +30,7 @@ class Actions:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ops: dict[tuple[str, str], Future] = {}
+        self._unread: set[tuple[str, str]] = set()
 
     def savepoint(self, job: Any, target: str | None, stop: bool, drain: bool) -> str:
         client = getattr(job, "_job_client", None)
@@ -52,7 +53,13 @@ class Actions:
         rid = uuid.uuid4().hex
         with self._lock:
             self._ops[(job.job_id, rid)] = future
+            self._unread.add((job.job_id, rid))
         return rid
+
+    def unread(self) -> int:
+        """Operations whose outcome nobody has fetched yet (a process about to exit waits for them)."""
+        with self._lock:
+            return len(self._unread)
 
     def status(self, job: Any, rid: str) -> dict:
         with self._lock:
@@ -63,6 +70,8 @@ class Actions:
             raise _NotFound(f"There is no savepoint operation with request id {rid} for job {job.job_id}")
         if not future.done():
             return {"status": {"id": "IN_PROGRESS"}}
+        with self._lock:
+            self._unread.discard((job.job_id, rid))
         exc = future.exception()
         if exc is not None:
             trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

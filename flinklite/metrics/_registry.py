@@ -65,6 +65,7 @@ class MetricRegistry:
         self.rest_server = None
         self._sampler: threading.Thread | None = None
         self._stop = threading.Event()
+        self.keep_jobs = False  # `flinklite run` lists its jobs even without a server
 
     # -- jobs ------------------------------------------------------------------------------
     def job_started(self, job: Any) -> None:
@@ -72,7 +73,7 @@ class MetricRegistry:
         self._start_reporters(raw)
         self._start_rest(raw, job)
         with self._lock:
-            if not self.reporters and self.rest_server is None:
+            if not self.reporters and self.rest_server is None and not self.keep_jobs:
                 return  # nobody would read it: keep no reference to the job
             self._jobs[job.job_id] = job
             self._jobs.move_to_end(job.job_id)
