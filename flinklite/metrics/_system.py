@@ -15,7 +15,8 @@ while a reporter or the REST server is up (see :mod:`._registry`).
 
 Differences from Flink: busy/backpressured/idle time are approximations. Busy time is the time
 spent in the task's steps; backpressured time is sampled (a task is backpressured when it could
-run but an output channel is full); idle is the rest. Without the sampler, busy time is the
+run but waits while its consumers have not taken its output, see
+:meth:`TaskMetricGroup.is_backpressured`); idle is the rest. Without the sampler, busy time is the
 average since the task started and backpressure reads 0.
 """
 
@@ -162,13 +163,32 @@ class TaskMetricGroup:
         task.run_mail = timed_mail
 
     def is_backpressured(self) -> bool:
-        """The task could do work but an output channel is full."""
+        """The task has work but waits for its consumers.
+
+        Flink's definition is "waiting for an output buffer". Here every task shares one thread,
+        and the scheduler runs the most downstream runnable task first. A slow consumer therefore
+        seldom lets its producer's channels fill up. Instead, the producer is ready, and its
+        output still holds records that the consumer has not taken. So a task counts as
+        backpressured when it is not the one running, it could run (a source that is not
+        waiting, or an input with data), and one of its output channels is full or not empty.
+        """
         task = self.task
-        if task.status != "RUNNING" or task.outputs_available():
+        if task.status != "RUNNING":
+            return False
+        scheduler = task.job.scheduler
+        if scheduler is not None and scheduler.current_task is task:
             return False
         if task.is_source:
-            return True
-        return any(g.has_data() for g in getattr(task, "gates", ()))
+            wait_until = task.wait_until
+            if wait_until is not None and task.job.pt_service.clock.now_precise_ms() < wait_until:
+                return False
+        elif not any(g.has_data() for g in getattr(task, "gates", ())):
+            return False
+        for w in task.writers:
+            for ch in w.channels:
+                if ch.queued_records > 0:
+                    return True
+        return False
 
     def sample(self, now: float, dt: float) -> None:
         """Called by the sampler thread every ``dt`` seconds."""

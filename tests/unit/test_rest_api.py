@@ -247,3 +247,30 @@ def test_exceptions_lists_recovered_failures():
         assert get_json(f"{server.url}/jobs/{jid}")[1]["state"] == "RUNNING"  # it recovered
     finally:
         client.cancel().result(5)
+
+
+def test_backpressure_shows_on_the_producer_of_a_slow_consumer():
+    import time as _time
+
+    def slow(v):
+        _time.sleep(0.002)  # ~500 records/s against a 20,000 records/s source
+
+    env = unbounded_env(REST, checkpoint_ms=None, parallelism=1, rate=20_000,
+                        build=lambda ticks: ticks.rebalance().map(lambda v: v).name("pass").add_sink(slow))
+    client = env.execute_async("backpressured")
+    try:
+        server = wait_until(lambda: REGISTRY.rest_server)
+        jid = str(client.get_job_id())
+        source = get_json(f"{server.url}/jobs/{jid}")[1]["vertices"][0]
+        assert source["name"] == "Source: ticks"
+
+        def level():
+            bp = get_json(f"{server.url}/jobs/{jid}/vertices/{source['id']}/backpressure")[1]
+            return bp if bp["backpressureLevel"] == "high" else None
+
+        bp = wait_until(level, 15)
+        assert bp["subtasks"][0]["ratio"] > 0.5
+        _, job = get_json(f"{server.url}/jobs/{jid}")
+        assert job["vertices"][0]["metrics"]["accumulated-backpressured-time"] > 0
+    finally:
+        client.cancel().result(5)
