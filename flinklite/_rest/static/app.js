@@ -143,7 +143,8 @@ function drawEdges(job) {
       path.setAttribute("stroke-width", "1.5");
       svg.appendChild(path);
       const label = document.createElementNS(ns, "text");
-      label.setAttribute("x", mid - 24);
+      label.setAttribute("x", mid);
+      label.setAttribute("text-anchor", "middle");
       label.setAttribute("y", (y1 + y2) / 2 - 4);
       label.setAttribute("class", "edge-label");
       label.textContent = input.ship_strategy;
