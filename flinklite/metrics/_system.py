@@ -294,18 +294,17 @@ class JobMetrics:
         self._register_job_metrics()
 
     def attach(self, task: Any) -> TaskMetricGroup:
-        """Called at deployment, after the task's chain was built and before it opens."""
+        """Called at deployment (on the job's thread), after the task's chain was built and
+        before it opens. Groups of an earlier deployment are dropped here, never by readers."""
         tg = TaskMetricGroup(self, task)
-        self.tasks.append(tg)
+        live = {id(t) for t in self.job.tasks}
+        self.tasks = [g for g in self.tasks if id(g.task) in live] + [tg]
         return tg
 
     def task_groups(self) -> list[TaskMetricGroup]:
-        """The groups of the tasks of the current deployment (older attempts are dropped)."""
-        live = {id(t) for t in self.job.tasks}
-        groups = [tg for tg in self.tasks if id(tg.task) in live]
-        if len(groups) != len(self.tasks):
-            self.tasks = groups
-        return groups
+        """The groups of the tasks of the current deployment (safe from any thread)."""
+        live = {id(t) for t in list(self.job.tasks)}
+        return [tg for tg in list(self.tasks) if id(tg.task) in live]
 
     def groups(self) -> list[MetricGroup]:
         """Every root group of this job (job, tasks, operators)."""
