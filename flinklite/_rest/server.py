@@ -9,7 +9,7 @@ to the job's own thread (see :mod:`.actions`).
 
 Endpoints (Flink's paths and JSON shapes)::
 
-    GET   /config  /overview  /jobs  /jobs/overview
+    GET   /config  /overview  /taskmanagers  /jobs  /jobs/overview
     GET   /jobs/<jid>  /jobs/<jid>/plan  /jobs/<jid>/exceptions  /jobs/<jid>/checkpoints
     GET   /jobs/<jid>/vertices/<vid>  .../watermarks  .../backpressure  .../metrics[?get=a,b]
     GET   /jobs/<jid>/vertices/<vid>/subtasks/metrics?get=a,b&agg=sum,max
@@ -130,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, body, ctype)
 
 
-_API_ROOTS = {"config", "overview", "jobs", "jobmanager", "taskmanagers"}
+_API_ROOTS = {"config", "overview", "jobs", "taskmanagers"}
 
 
 def _is_api(first: str) -> bool:
@@ -197,6 +197,8 @@ class RestServer:
                 return 200, views.config()
             if parts == ["overview"]:
                 return 200, views.overview(jobs)
+            if parts == ["taskmanagers"]:
+                return 200, views.taskmanagers(jobs)
             if parts == ["jobs"]:
                 return 200, views.jobs(jobs)
             if parts == ["jobs", "overview"]:

@@ -18,7 +18,7 @@ from flinklite.time.watermark import MIN_TIMESTAMP
 
 __all__ = ["FLINK_VERSION", "overview", "jobs", "jobs_overview", "job_details", "vertex_details",
            "vertex_watermarks", "vertex_backpressure", "vertex_metrics", "checkpoints", "exceptions",
-           "plan", "find_vertex", "config", "subtask_metrics_aggregated"]
+           "plan", "find_vertex", "config", "subtask_metrics_aggregated", "taskmanagers"]
 
 FLINK_VERSION = "2.3.0"  # the PyFlink API flinklite follows
 _TASK_STATES = ["CREATED", "SCHEDULED", "DEPLOYING", "RUNNING", "FINISHED", "CANCELING", "CANCELED", "FAILED",
@@ -115,6 +115,19 @@ def overview(all_jobs: list[Any]) -> dict:
         "jobs-cancelled": states.count("CANCELED"), "jobs-failed": states.count("FAILED"),
         "flink-version": FLINK_VERSION, "flink-commit": "flinklite",
     }
+
+
+def taskmanagers(all_jobs: list[Any]) -> dict:
+    """One task manager: this process; its slots are the running jobs' subtasks."""
+    import os
+
+    slots = sum(len(j.tasks) for j in all_jobs if j.status == "RUNNING")
+    return {"taskmanagers": [{
+        "id": _tm_id(), "path": f"flinklite://{_tm_id()}", "dataPort": -1, "jmxPort": -1,
+        "timeSinceLastHeartbeat": _now(), "slotsNumber": max(slots, 1), "freeSlots": 0 if slots else 1,
+        "totalResource": {}, "freeResource": {},
+        "hardware": {"cpuCores": os.cpu_count() or 1, "physicalMemory": -1, "freeMemory": -1, "managedMemory": -1},
+        "memoryConfiguration": {}}]}
 
 
 def jobs(all_jobs: list[Any]) -> dict:

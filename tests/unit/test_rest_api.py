@@ -48,6 +48,9 @@ def test_overview_jobs_and_job_details(running):
     status, ov = get_json(f"{url}/overview")
     assert status == 200 and ov["jobs-running"] == 1 and ov["taskmanagers"] == 1 and ov["flink-version"]
     assert {"id": jid, "status": "RUNNING"} in get_json(f"{url}/jobs")[1]["jobs"]
+    (tm,) = get_json(f"{url}/taskmanagers")[1]["taskmanagers"]
+    assert tm["slotsNumber"] == 5 and tm["hardware"]["cpuCores"] >= 1
+    assert get_json(f"{url}/config")[1]["flink-version"] == ov["flink-version"]
     (summary,) = [j for j in get_json(f"{url}/jobs/overview")[1]["jobs"] if j["jid"] == jid]
     assert summary["name"] == "rest job" and summary["state"] == "RUNNING" and summary["end-time"] == -1
     assert summary["tasks"]["total"] == 5 and summary["tasks"]["running"] == 5  # 1 source + 2 x 2

@@ -96,3 +96,33 @@ def test_static_files_and_missing_files(running_job):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(f"{url}/../../etc/passwd", timeout=5)
     assert info.value.code == 404
+
+
+def test_dashboard_shows_the_exception_history(tmp_path):
+    chromium = _chromium()
+
+    class FailOnce:
+        failed = False
+
+        def __call__(self, v):
+            if v == 300 and not FailOnce.failed:
+                FailOnce.failed = True
+                raise ValueError("cannot parse record 300")
+            return v
+
+    conf = {"rest.port": "0", "restart-strategy.type": "fixed-delay",
+            "restart-strategy.fixed-delay.attempts": "2", "restart-strategy.fixed-delay.delay": "10 ms"}
+    env = unbounded_env(conf, checkpoint_ms=50, parallelism=1, rate=4000,
+                        build=lambda ticks: ticks.map(FailOnce()).name("fragile").add_sink(lambda v: None))
+    client = env.execute_async("recovering job")
+    try:
+        server = wait_until(lambda: REGISTRY.rest_server)
+        jid = str(client.get_job_id())
+        wait_until(lambda: get_json(f"{server.url}/jobs/{jid}/exceptions")[1]["exceptionHistory"]["entries"])
+        dom = _run(chromium, f"{server.url}/#{jid}", "--dump-dom", profile=tmp_path / "profile")
+        assert 'data-loaded="true"' in dom
+        assert '<div class="exception"><b>ValueError</b>' in dom and "cannot parse record 300" in dom
+        assert "fragile" in dom
+    finally:
+        client.cancel().result(5)
+        REGISTRY.shutdown()
