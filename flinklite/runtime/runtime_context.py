@@ -48,6 +48,12 @@ class StreamingRuntimeContext(RuntimeContext):
     def get_metrics_group(self) -> Any:
         """The operator's metric group (Flink's ``OperatorMetricGroup``)."""
         group = getattr(self._op, "_metric_group", None)
+        if group is None:  # an inner operator (a reduce's delegate) shares its node's group
+            task = self._ctx.task if self._op.ctx is not None else None
+            node = getattr(self._op, "node", None)
+            if task is not None and node is not None:
+                outer = task.op_of.get(node.id)
+                group = getattr(outer, "_metric_group", None)
         if group is None:  # an operator run outside a deployed task (tests, harnesses)
             from flinklite.metrics import MetricGroup
 

@@ -180,3 +180,25 @@ def test_port_ranges():
         parse_port_range("eighty", "rest.port")
     with pytest.raises(InvalidProgramException, match="between 0 and 65535"):
         parse_port_range("70000", "rest.port")
+
+
+def test_user_metrics_of_a_reduce_function_are_in_the_operator_group():
+    from flinklite.datastream.functions import ReduceFunction
+
+    class Sum(ReduceFunction):
+        def open(self, ctx):
+            self.calls = ctx.get_metrics_group().counter("reduceCalls")
+
+        def reduce(self, a, b):
+            self.calls.inc()
+            return a + b
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(1)
+    env.from_collection(list(range(100))).key_by(lambda v: v % 4).reduce(Sum()).name("summing") \
+        .add_sink(lambda v: None)
+    job = env._create_job("reduce metrics")
+    job.start()
+    job.run()
+    ((_, g),) = _ops(job, "summing")
+    assert g.metrics()[f"{g._scope}.reduceCalls"].get_count() == 96  # the first record per key is not reduced
