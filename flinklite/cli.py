@@ -271,8 +271,27 @@ def progress_line(job: Any, elapsed: float) -> str:
     wm = min(wms) if wms else MIN_WM
     wm_text = "none" if wm <= MIN_WM else "end of input" if wm >= 2**63 - 1 else str(wm)
     cps = job.coordinator.stats_tracker.completed if job.coordinator is not None else 0
-    return (f"{job.graph.job_name}: records {records:,} ({rate:,.0f}/s) | watermark {wm_text} | "
+    total = _known_total(job)
+    of = f" of {total:,} ({100 * records / total:.0f} %)" if total else ""
+    return (f"{job.graph.job_name}: records {records:,}{of} ({rate:,.0f}/s) | watermark {wm_text} | "
             f"checkpoints {cps} | {elapsed:.1f} s")
+
+
+def _known_total(job: Any) -> int | None:
+    """Records the job's sources will emit in all, when every source knows it (number sequences,
+    collections); None otherwise."""
+    total = 0
+    for node in job.graph.nodes:
+        if node.kind != "source":
+            continue
+        source = node.transformation.source
+        if hasattr(source, "start") and hasattr(source, "end"):
+            total += source.end - source.start + 1
+        elif isinstance(getattr(source, "data", None), (list, tuple)):
+            total += len(source.data)
+        else:
+            return None
+    return total or None
 
 
 def _progress_loop(stop: threading.Event) -> None:

@@ -122,6 +122,7 @@ def test_run_in_foreground_with_progress_line(tmp_path):
     # (text mode turns the line's carriage returns into newlines)
     lines = [ln for ln in r.stderr.replace("\x1b[K", "").splitlines() if ln.strip()]
     assert lines and all(ln.startswith("bounded job: records ") for ln in lines), r.stderr[-500:]
+    assert all(re.search(r"records [\d,]+ of 100,000 \(\d+ %\)", ln) for ln in lines), lines
     counts = [int(re.search(r"records ([\d,]+)", ln).group(1).replace(",", "")) for ln in lines]
     assert counts == sorted(counts) and 0 < counts[-1] <= 100_000
 
