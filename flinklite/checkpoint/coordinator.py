@@ -83,6 +83,9 @@ class CheckpointCoordinator:
         self.failed_in_a_row = 0
         self._timer = None
         self.stats = {"completed": 0, "aborted": 0}
+        from flinklite.metrics._checkpoint_stats import CheckpointStatsTracker
+
+        self.stats_tracker = CheckpointStatsTracker()  # metrics and the REST API read it
 
     @property
     def latest(self) -> CompletedCheckpoint | None:
@@ -119,6 +122,7 @@ class CheckpointCoordinator:
         cid = self.next_id
         self.next_id += 1
         self.pending = _Pending(cid, now, {t for t in tasks if t.status == "RUNNING"})
+        self.stats_tracker.report_pending(cid, False, len(self.pending.expected))
         for t in sources:
             t.trigger_checkpoint(cid, now)
         return cid
@@ -149,6 +153,7 @@ class CheckpointCoordinator:
         self.next_id += 1
         self.pending = _Pending(cid, now, {t for t in self.job.tasks if t.status == "RUNNING"},
                                 savepoint=(target_dir, stop, drain, on_done))
+        self.stats_tracker.report_pending(cid, True, len(self.pending.expected))
         for t in sources:
             t.trigger_checkpoint(cid, now)
 
@@ -158,6 +163,7 @@ class CheckpointCoordinator:
         if p is None or p.checkpoint_id != checkpoint_id or task not in p.expected:
             return
         p.acks[task] = states
+        self.stats_tracker.report_ack(checkpoint_id, task.vertex.head.operator_id, states)
         if len(p.acks) == len(p.expected):
             self._complete(p)
 
@@ -183,6 +189,7 @@ class CheckpointCoordinator:
         self.last_completion_ms = self.job.pt_service.now()
         self.failed_in_a_row = 0
         self.stats["completed"] += 1
+        self.stats_tracker.report_completed(p.checkpoint_id, cp.location)
         for task in list(p.expected):
             if task.status in ("RUNNING", "FINISHED"):
                 task.notify_checkpoint_complete(p.checkpoint_id)
@@ -196,8 +203,10 @@ class CheckpointCoordinator:
         try:
             cp.location = storage.store_savepoint(cp, self.job.operator_descriptions(), target)
         except BaseException as e:  # noqa: BLE001 - reported to whoever asked for the savepoint
+            self.stats_tracker.report_failed(p.checkpoint_id, f"{type(e).__name__}: {e}")
             on_done(None, e)
             return
+        self.stats_tracker.report_completed(p.checkpoint_id, cp.location)
         if stop:
             for task in list(p.expected):
                 if task.status in ("RUNNING", "FINISHED"):
@@ -220,6 +229,7 @@ class CheckpointCoordinator:
         if p is None or (checkpoint_id is not None and p.checkpoint_id != checkpoint_id):
             return
         self.pending = None
+        self.stats_tracker.report_failed(p.checkpoint_id, reason)
         if p.savepoint is not None:
             from flinklite.errors import FlinkliteError
 

@@ -51,6 +51,7 @@ class JobClient:
     @staticmethod
     def start(job: Any) -> JobClient:
         client = JobClient(job)
+        job._job_client = client  # the REST API sends savepoint and cancel requests through it
         client._thread = threading.Thread(target=client._run, name=f"flinklite-job-{job.job_id[:8]}", daemon=True)
         client._thread.start()
         return client

@@ -56,6 +56,9 @@ def _mode(value: Any) -> RuntimeExecutionMode:
 class StreamExecutionEnvironment:
     def __init__(self, configuration: Configuration | None = None) -> None:
         self._configuration = Configuration(configuration) if configuration is not None else Configuration()
+        from flinklite._context import apply_context
+
+        apply_context(self._configuration)  # `flinklite run -p/-s/-D` defaults
         self._config = ExecutionConfig(self)
         self._parallelism = os.cpu_count() or 1
         self._max_parallelism = -1

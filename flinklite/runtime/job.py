@@ -135,6 +135,9 @@ class LocalJob:
                 _check_writable(settings.checkpoint_dir, "state.checkpoints.dir (execution.checkpointing.dir)")
         self._finish_hooks: list = []  # run once when the job has finished (final commits)
         self._stopping = False  # stop-with-savepoint without drain
+        from flinklite.metrics._system import JobMetrics
+
+        self.metrics = JobMetrics(self)  # Flink's system and user metrics of this job
 
     def on_finished(self, hook) -> None:
         """Run ``hook()`` once the whole job finished successfully (Flink's final checkpoint:
@@ -186,6 +189,7 @@ class LocalJob:
         plan = getattr(settings, "fault_plan", None)
         for t in self.tasks:
             t.build_chain()
+            self.metrics.attach(t)
             if plan is not None:
                 plan.instrument(t)
             if restore is not None:
@@ -205,6 +209,9 @@ class LocalJob:
 
     def start(self) -> None:
         self.start_ms = int(time.time() * 1000)
+        from flinklite.metrics._registry import REGISTRY
+
+        REGISTRY.job_started(self)  # reporters and the REST server, when configured
         self.status = "RUNNING"
         LOG.info("Job %s (%s) switched from state CREATED to RUNNING.", self.graph.job_name, self.job_id)
         initial = None
@@ -239,6 +246,7 @@ class LocalJob:
         if self.coordinator is not None:
             self.coordinator.next_id = max(self.coordinator.next_id, cp.checkpoint_id + 1)
             self.coordinator.completed.append(cp)
+            self.coordinator.stats_tracker.report_restored(cp.checkpoint_id, directory)
         return cp
 
     def _match_operators(self, cp, manifest: dict) -> None:
@@ -435,7 +443,7 @@ class LocalJob:
         if isinstance(exc, KeyboardInterrupt):
             self._interrupted(exc)
             raise exc
-        self.status = "FAILED"
+        self.status = "CANCELED" if isinstance(exc, JobCancellationException) else "FAILED"
         self._dispose_all()
         if self.coordinator is not None:
             self.coordinator.stop()

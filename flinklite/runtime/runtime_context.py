@@ -46,7 +46,19 @@ class StreamingRuntimeContext(RuntimeContext):
         return self._ctx.job_parameters.get(key, default_value)
 
     def get_metrics_group(self) -> Any:
-        return self._ctx.task.metrics if self._ctx.task is not None else None
+        """The operator's metric group (Flink's ``OperatorMetricGroup``)."""
+        group = getattr(self._op, "_metric_group", None)
+        if group is None:  # an inner operator (a reduce's delegate) shares its node's group
+            task = self._ctx.task if self._op.ctx is not None else None
+            node = getattr(self._op, "node", None)
+            if task is not None and node is not None:
+                outer = task.op_of.get(node.id)
+                group = getattr(outer, "_metric_group", None)
+        if group is None:  # an operator run outside a deployed task (tests, harnesses)
+            from flinklite.metrics import MetricGroup
+
+            group = self._op._metric_group = MetricGroup(self._op.name or "operator")
+        return group
 
     def _backend(self, descriptor) -> Any:
         backend = self._op.keyed_backend

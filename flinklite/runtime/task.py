@@ -146,7 +146,13 @@ class StreamTask:
                 config=settings,
                 task=self,
             )
-            op.setup(ctx, _combine(main), {tag: _combine(outs) for tag, outs in sides.items()})
+            out, side_outs = _combine(main), {tag: _combine(outs) for tag, outs in sides.items()}
+            job_metrics = getattr(self.job, "metrics", None)
+            if job_metrics is not None and job_metrics.system:  # count per batch (Flink's CountingOutput)
+                from flinklite.metrics._system import wrap_outputs
+
+                out, side_outs = wrap_outputs(op, out, side_outs)
+            op.setup(ctx, out, side_outs)
         self.head = self.operators[0]
 
     def open(self) -> None:

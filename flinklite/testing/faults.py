@@ -333,6 +333,8 @@ def _rewire_chained_inputs(task: Any, op: Any) -> None:
         elif isinstance(out, BroadcastingOutput):
             for o in out.outputs:
                 visit(o)
+        elif getattr(out, "inner", None) is not None:  # a wrapper (the metrics' CountingOutput)
+            visit(out.inner)
 
     for other in task.operators:
         visit(other.output)

@@ -38,3 +38,14 @@ def test_windows_to_postgres_counts_every_window_once():
     out = _run("windows_to_postgres.py")
     assert "fired in operator 'count per page'" in out
     assert "total views in the table: 4000 of 4000" in out and "every window exactly once: True" in out
+
+
+def test_watch_job_reads_its_own_rest_api_and_prometheus_endpoint():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "watch_job.py"), "--seconds", "1.5",
+                          "--rest-port", "0", "--prom-port", "0"], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert "job 'watched job' is RUNNING" in out
+    assert "vertex [running sum -> discard] parallelism 2" in out
+    bad = int(out.split("summed over subtasks = ")[1].split()[0])
+    assert bad > 0  # every hundredth line is malformed
+    assert "; job is FINISHED" in out

@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 EXPECTED_ALL = {
     "flinklite.metrics": ["Counter", "Distribution", "Meter", "Metric", "MetricGroup"],
+    "flinklite.cli": ["main"],
     "flinklite.common": [
         "AssignerWithPeriodicWatermarksWrapper", "ByteArraySchema", "CompletableFuture", "ConfigOption",
         "ConfigOptions", "Configuration", "DeserializationSchema", "Duration", "Encoder", "ExecutionConfig",
@@ -229,7 +230,8 @@ def test_fixture_covers_the_public_pyflink_modules():
     for module in EXPECTED_ALL:
         if module in ("flinklite.errors", "flinklite.datastream.connectors.two_phase_commit",
                       "flinklite.datastream.connectors.file_source", "flinklite.datastream.formats.csv",
-                      "flinklite.datastream.formats.json", "flinklite.datastream.slot_sharing_group"):
+                      "flinklite.datastream.formats.json", "flinklite.datastream.slot_sharing_group",
+                      "flinklite.cli"):
             continue  # flinklite-only
         if module.startswith("flinklite.cep"):
             continue  # flinklite-only: PyFlink has no CEP API (Java only)
