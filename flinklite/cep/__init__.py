@@ -15,6 +15,7 @@ See ``docs/concepts/cep.md`` for how the NFA and its shared buffer work.
 from flinklite.cep.after_match_skip_strategy import AfterMatchSkipStrategy
 from flinklite.cep.cep import CEP, PatternStream
 from flinklite.cep.conditions import IterativeCondition, SimpleCondition
+from flinklite.cep.event_comparator import EventComparator
 from flinklite.cep.functions import (
     PatternFlatSelectFunction,
     PatternFlatTimeoutFunction,
@@ -26,7 +27,7 @@ from flinklite.cep.functions import (
 from flinklite.cep.pattern import MalformedPatternException, Pattern
 
 __all__ = [
-    "AfterMatchSkipStrategy", "CEP", "IterativeCondition", "MalformedPatternException", "Pattern",
+    "AfterMatchSkipStrategy", "CEP", "EventComparator", "IterativeCondition", "MalformedPatternException", "Pattern",
     "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
     "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
     "TimedOutPartialMatchHandler",

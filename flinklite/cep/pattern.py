@@ -211,6 +211,11 @@ class Pattern:
             raise MalformedPatternException(f"optional on '{self._name}': a NOT pattern cannot be optional")
         if q.has("optional"):
             raise MalformedPatternException(f"optional on '{self._name}': optional already applied")
+        prev = self._previous
+        if prev is not None and prev.get_quantifier().has("greedy"):
+            raise MalformedPatternException(
+                f"optional on '{self._name}': Optional pattern cannot be preceded by greedy pattern "
+                f"('{prev.get_name()}'); make that one non-greedy")
         q.properties.add("optional")
         return self
 

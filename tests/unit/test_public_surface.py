@@ -109,7 +109,8 @@ EXPECTED_ALL = {
         "JobCancellationException", "JobExecutionException", "KeySelectionError", "UnsupportedFeature",
     ],
     "flinklite.cep": [
-        "AfterMatchSkipStrategy", "CEP", "IterativeCondition", "MalformedPatternException", "Pattern",
+        "AfterMatchSkipStrategy", "CEP", "EventComparator", "IterativeCondition", "MalformedPatternException",
+        "Pattern",
         "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
         "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
         "TimedOutPartialMatchHandler",
@@ -118,6 +119,7 @@ EXPECTED_ALL = {
     "flinklite.cep.conditions": ["IterativeCondition", "SimpleCondition"],
     "flinklite.cep.after_match_skip_strategy": ["AfterMatchSkipStrategy"],
     "flinklite.cep.cep": ["CEP", "PatternStream"],
+    "flinklite.cep.event_comparator": ["EventComparator"],
     "flinklite.cep.functions": [
         "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
         "PatternSelectFunction", "PatternTimeoutFunction", "TimedOutPartialMatchHandler",
