@@ -117,7 +117,8 @@ def _parse_pattern(text: str) -> list[tuple[str, tuple[int, int | None] | None, 
         if name:
             if any(v[0] == name for v in out):
                 raise InvalidProgramException(
-                    f"MATCH_RECOGNIZE PATTERN ({text}): Pattern variables must be unique ('{name}' repeats).")
+                    f"MATCH_RECOGNIZE PATTERN ({text}): '{name}' repeats: Pattern variables must be unique. "
+                    "That might change in the future.")
             out.append([name, None, True])
         elif quant:
             if not out or out[-1][1] is not None:

@@ -160,7 +160,7 @@ def test_docs_after_match_strategies(skip, expected):
 
 
 def test_docs_skip_to_first_of_the_first_variable_fails_at_run_time():
-    with pytest.raises(FlinkliteError, match="skip to the first event"):
+    with pytest.raises(FlinkliteError, match="Could not skip to first element of a match"):
         run(SKIP.replace("{skip}", "AFTER MATCH SKIP TO FIRST A"), SKIP_ROWS)
 
 
