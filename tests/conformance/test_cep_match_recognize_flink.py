@@ -28,11 +28,11 @@ from match_recognize_cases import DATA, Q  # noqa: E402
 with open(os.path.join(HERE, "match_recognize_flink.json")) as f:
     RECORDED = json.load(f)
 
-BASE = int(datetime.datetime(2011, 4, 1, 10, tzinfo=datetime.timezone.utc).timestamp() * 1000)
+BASE = int(datetime.datetime(2011, 4, 1, 10, tzinfo=datetime.UTC).timestamp() * 1000)
 
 
 def fmt(ms: int) -> str:
-    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class _Rowtime(TimestampAssigner):
