@@ -24,10 +24,11 @@ from flinklite.cep.functions import (
     PatternTimeoutFunction,
     TimedOutPartialMatchHandler,
 )
-from flinklite.cep.pattern import MalformedPatternException, Pattern
+from flinklite.cep.pattern import GroupPattern, MalformedPatternException, Pattern
 
 __all__ = [
-    "AfterMatchSkipStrategy", "CEP", "EventComparator", "IterativeCondition", "MalformedPatternException", "Pattern",
+    "AfterMatchSkipStrategy", "CEP", "EventComparator", "GroupPattern", "IterativeCondition",
+    "MalformedPatternException", "Pattern",
     "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
     "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
     "TimedOutPartialMatchHandler",

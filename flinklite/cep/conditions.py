@@ -38,10 +38,27 @@ class IterativeCondition(ABC):
 
 
 class SimpleCondition(IterativeCondition):
-    """A condition on the event alone: override ``filter(value)``."""
+    """A condition on the event alone: override ``filter(value)``, or wrap a function with
+    ``SimpleCondition.of(fn)``."""
 
     @abstractmethod
     def filter(self, value: Any) -> bool: ...  # type: ignore[override]
+
+    @staticmethod
+    def of(filter_function: Callable[[Any], bool]) -> SimpleCondition:
+        """A simple condition from a function of the event (Flink's ``SimpleCondition.of``)."""
+        if not callable(filter_function):
+            raise InvalidProgramException(
+                f"SimpleCondition.of needs a function of one event, got {type(filter_function).__name__}")
+        return _OfCondition(filter_function)
+
+
+class _OfCondition(SimpleCondition):
+    def __init__(self, fn: Callable[[Any], bool]) -> None:
+        self.fn = fn
+
+    def filter(self, value: Any) -> bool:  # type: ignore[override]
+        return self.fn(value)
 
 
 class _FunctionCondition(IterativeCondition):

@@ -11,9 +11,14 @@ or one of the two NOT forms) and properties (single, looping, times; optional, g
 *inner* strategy between the events of one looping step (relaxed by default; ``consecutive()``
 makes it strict, ``allow_combinations()`` non-deterministic).
 
-Differences from Flink: names are snake_case (``or_`` because ``or`` is a keyword); group
-patterns (``begin(Pattern)``) and per-step ``within(…, WithinType.PREVIOUS_AND_CURRENT)`` are
-not implemented.
+*Group patterns*: ``begin``, ``next``, ``followed_by`` and ``followed_by_any`` also take a
+pattern sequence instead of a name; the :class:`GroupPattern` they return is one step made of
+that whole sequence, and takes quantifiers (``times``, ``one_or_more``, ``optional``,
+``consecutive``, ``allow_combinations``, ``until``) like a single step, but no conditions. Its
+events are reported under the names of the steps inside it.
+
+Differences from Flink: names are snake_case (``or_`` because ``or`` is a keyword); per-step
+``within(…, WithinType.PREVIOUS_AND_CURRENT)`` is not implemented.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from flinklite.cep.conditions import IterativeCondition, as_condition
 from flinklite.common.time import _as_millis
 from flinklite.errors import InvalidProgramException
 
-__all__ = ["Pattern", "MalformedPatternException", "ConsumingStrategy", "Quantifier", "Times"]
+__all__ = ["Pattern", "GroupPattern", "MalformedPatternException", "ConsumingStrategy", "Quantifier", "Times"]
 
 
 class MalformedPatternException(InvalidProgramException):
@@ -111,23 +116,27 @@ class Pattern:
 
     # -- starting and extending a sequence -------------------------------------------------
     @staticmethod
-    def begin(name: str, after_match_skip_strategy: AfterMatchSkipStrategy | None = None) -> Pattern:
+    def begin(name: str | Pattern, after_match_skip_strategy: AfterMatchSkipStrategy | None = None) -> Pattern:
+        """Start a sequence with a step called ``name``, or with a group: a whole pattern sequence
+        used as one step (``Pattern.begin(Pattern.begin("a")...next("b"))``)."""
         skip = after_match_skip_strategy if after_match_skip_strategy is not None else AfterMatchSkipStrategy.no_skip()
         if not isinstance(skip, AfterMatchSkipStrategy):
             raise MalformedPatternException(f"begin: expected an AfterMatchSkipStrategy, got {skip!r}")
-        return Pattern(name, None, ConsumingStrategy.STRICT, skip)
+        return _step(name, None, ConsumingStrategy.STRICT, skip)
 
-    def next(self, name: str) -> Pattern:
-        """A step whose event must come right after this step's last event (strict contiguity)."""
-        return Pattern(name, self, ConsumingStrategy.STRICT, self._skip)
+    def next(self, name: str | Pattern) -> Pattern:
+        """A step (or group) whose event must come right after this step's last event (strict
+        contiguity)."""
+        return _step(name, self, ConsumingStrategy.STRICT, self._skip)
 
-    def followed_by(self, name: str) -> Pattern:
-        """A step whose event comes later; non-matching events in between are skipped (relaxed)."""
-        return Pattern(name, self, ConsumingStrategy.SKIP_TILL_NEXT, self._skip)
+    def followed_by(self, name: str | Pattern) -> Pattern:
+        """A step (or group) whose event comes later; non-matching events in between are skipped
+        (relaxed contiguity)."""
+        return _step(name, self, ConsumingStrategy.SKIP_TILL_NEXT, self._skip)
 
-    def followed_by_any(self, name: str) -> Pattern:
+    def followed_by_any(self, name: str | Pattern) -> Pattern:
         """Like ``followed_by``, but every later matching event starts another branch."""
-        return Pattern(name, self, ConsumingStrategy.SKIP_TILL_ANY, self._skip)
+        return _step(name, self, ConsumingStrategy.SKIP_TILL_ANY, self._skip)
 
     def not_next(self, name: str) -> Pattern:
         """The event right after this step's last event must not match the new step."""
@@ -222,6 +231,8 @@ class Pattern:
     def greedy(self) -> Pattern:
         q = self._quantifier
         self._check_no_not("greedy")
+        if isinstance(self, GroupPattern):
+            raise MalformedPatternException("greedy: Option not applicable to group pattern")
         if q.has("single"):
             raise MalformedPatternException(
                 f"greedy on '{self._name}': greedy applies to a quantifier (one_or_more, times, ...), "
@@ -304,6 +315,48 @@ class Pattern:
             raise MalformedPatternException(
                 f"a NOT pattern after the optional pattern '{self._name}' is not supported. Use two "
                 "patterns instead, one with and one without the optional step.")
+
+
+class GroupPattern(Pattern):
+    """A pattern sequence used as one step (Flink's ``GroupPattern``): made by ``begin``, ``next``,
+    ``followed_by`` or ``followed_by_any`` with a :class:`Pattern` instead of a name."""
+
+    def __init__(self, previous: Pattern | None, raw: Pattern, consuming: ConsumingStrategy,
+                 skip: AfterMatchSkipStrategy) -> None:
+        super().__init__("GroupPattern", previous, consuming, skip)
+        self._raw = raw
+
+    def get_raw_pattern(self) -> Pattern:
+        """The last step of the sequence inside the group."""
+        return self._raw
+
+    def where(self, condition: Any) -> Pattern:
+        raise MalformedPatternException(
+            "GroupPattern does not support where clause: put the condition on the steps inside the group")
+
+    def or_(self, condition: Any) -> Pattern:
+        raise MalformedPatternException(
+            "GroupPattern does not support or clause: put the condition on the steps inside the group")
+
+    def subtype(self, cls: type) -> Pattern:
+        raise MalformedPatternException(
+            "GroupPattern does not support subtype clause: put it on the steps inside the group")
+
+    def __repr__(self) -> str:
+        inner = repr(self._raw)[len("Pattern("):-1]
+        steps = []
+        p: Pattern | None = self._previous
+        while p is not None:
+            steps.append(f"{p._name}{p._quantifier!r}")
+            p = p._previous
+        head = " -> ".join(reversed(steps))
+        return "Pattern(" + (head + " -> " if head else "") + f"({inner}){self._quantifier!r})"
+
+
+def _step(name: Any, previous: Pattern | None, consuming: ConsumingStrategy, skip: AfterMatchSkipStrategy) -> Pattern:
+    if isinstance(name, Pattern):
+        return GroupPattern(previous, name, consuming, skip)
+    return Pattern(name, previous, consuming, skip)
 
 
 def _requantify(q: Quantifier, kind: str) -> Quantifier:

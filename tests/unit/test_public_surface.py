@@ -109,13 +109,15 @@ EXPECTED_ALL = {
         "JobCancellationException", "JobExecutionException", "KeySelectionError", "UnsupportedFeature",
     ],
     "flinklite.cep": [
-        "AfterMatchSkipStrategy", "CEP", "EventComparator", "IterativeCondition", "MalformedPatternException",
-        "Pattern",
+        "AfterMatchSkipStrategy", "CEP", "EventComparator", "GroupPattern", "IterativeCondition",
+        "MalformedPatternException", "Pattern",
         "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
         "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
         "TimedOutPartialMatchHandler",
     ],
-    "flinklite.cep.pattern": ["ConsumingStrategy", "MalformedPatternException", "Pattern", "Quantifier", "Times"],
+    "flinklite.cep.pattern": [
+        "ConsumingStrategy", "GroupPattern", "MalformedPatternException", "Pattern", "Quantifier", "Times",
+    ],
     "flinklite.cep.conditions": ["IterativeCondition", "SimpleCondition"],
     "flinklite.cep.after_match_skip_strategy": ["AfterMatchSkipStrategy"],
     "flinklite.cep.cep": ["CEP", "PatternStream"],
