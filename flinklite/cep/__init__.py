@@ -24,12 +24,12 @@ from flinklite.cep.functions import (
     PatternTimeoutFunction,
     TimedOutPartialMatchHandler,
 )
-from flinklite.cep.pattern import GroupPattern, MalformedPatternException, Pattern
+from flinklite.cep.pattern import GroupPattern, MalformedPatternException, Pattern, WithinType
 
 __all__ = [
     "AfterMatchSkipStrategy", "CEP", "EventComparator", "GroupPattern", "IterativeCondition",
     "MalformedPatternException", "Pattern",
     "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
     "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
-    "TimedOutPartialMatchHandler",
+    "TimedOutPartialMatchHandler", "WithinType",
 ]

@@ -91,6 +91,7 @@ class NFA:
         self.compiled = compiled
         self.states: dict[str, State] = compiled.states
         self.window = compiled.window
+        self.windows = compiled.windows  # per state: the largest gap to the previous event
         self.skip = compiled.skip
         self.handle_timeout = handle_timeout
         self.now = lambda: 0  # processing-time clock, set by the operator
@@ -98,6 +99,22 @@ class NFA:
     def initial_data(self) -> list:
         start = self.compiled.start
         return [[(start.name, None, (1,), -1, -1, None)], [], SharedBuffer.new_data()]
+
+    def next_deadline(self, data: list) -> int | None:
+        """The earliest time at which a branch times out (None: none can)."""
+        window, windows = self.window, self.windows
+        best = None
+        for cs in data[0]:
+            if cs[5] is None:
+                continue
+            if window > 0:
+                t = cs[3] + window
+                best = t if best is None or t < best else best
+            gap = windows.get(cs[0]) if windows else None
+            if gap is not None:
+                t = cs[4] + gap
+                best = t if best is None or t < best else best
+        return best
 
     @staticmethod
     def has_partial_matches(data: list) -> bool:
@@ -154,18 +171,27 @@ class NFA:
         result: list = []
         timeouts: list = []
         window = self.window
-        if window > 0:
+        windows = self.windows
+        if window > 0 or windows:
             kept = []
             pending = []
             states = self.states
             for cs in data[0]:
-                if cs[5] is not None and timestamp - cs[3] >= window:
+                if cs[5] is not None:
+                    gap = windows.get(cs[0]) if windows else None
+                    if gap is not None and timestamp - cs[4] >= gap:
+                        timeout_ts = cs[4] + gap  # too long since the branch's previous event
+                    elif window > 0 and timestamp - cs[3] >= window:
+                        timeout_ts = cs[3] + window  # too long since its first event
+                    else:
+                        kept.append(cs)
+                        continue
                     if states[cs[0]].kind == PENDING:  # a trailing not_followed_by held: a match
                         pending.append(cs)
                         continue
                     if self.handle_timeout:
                         paths = buffer.extract_patterns(cs[1], cs[2])
-                        timeouts.append((buffer.materialize(paths[0]) if paths else {}, cs[3] + window))
+                        timeouts.append((buffer.materialize(paths[0]) if paths else {}, timeout_ts))
                     buffer.release_node(cs[1], cs[2])
                 else:
                     kept.append(cs)

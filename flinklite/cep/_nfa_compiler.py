@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from flinklite.cep import conditions as C
-from flinklite.cep.pattern import ConsumingStrategy, GroupPattern, MalformedPatternException, Pattern
+from flinklite.cep.pattern import ConsumingStrategy, GroupPattern, MalformedPatternException, Pattern, WithinType
 
 __all__ = ["State", "Transition", "compile_pattern", "CompiledNFA", "END_STATE", "original_name"]
 
@@ -80,12 +80,13 @@ class CompiledNFA:
     """The states of a pattern, its start state, window and skip strategy."""
 
     def __init__(self, states: dict[str, State], start: State, window: int, skip: Any,
-                 names: list[str]) -> None:
+                 names: list[str], windows: dict[str, int] | None = None) -> None:
         self.states = states
         self.start = start
         self.window = window  # ms; 0: no window
         self.skip = skip
         self.pattern_names = names  # in sequence order
+        self.windows = windows or {}  # state name -> largest gap (ms) to the event before
 
 
 def _take_condition(p: Pattern) -> C.Test | None:
@@ -132,6 +133,7 @@ class _Compiler:
         self.stop_states: dict[str, State] = {}
         self.original_states: dict[str, State] = {}
         self.window = 0
+        self.windows: dict[str, int] = {}  # state name -> largest gap to the previous event (ms)
         self.group: GroupPattern | None = None  # the group whose inner steps are being compiled
         self.first_of_loop: dict[int, bool] = {}  # id(group) -> compiling the head copy of its loop
 
@@ -171,13 +173,21 @@ class _Compiler:
         return _with_until(_ignore_for(strategy, p), self.group_until(), False)
 
     # -- states ------------------------------------------------------------------------------
-    def new_state(self, base: str, kind: str) -> State:
+    def new_state(self, base: str, kind: str, take: bool = False) -> State:
         name, n = base, 0
         while name in self.states:
             name = f"{base}:{n}"
             n += 1
         s = State(name, kind)
         self.states[name] = s
+        if take:  # a state that waits for the current step's event: its gap window, as Flink's createState
+            times = self.current.get_times()
+            if times is None:
+                w = self.current.get_window_time(WithinType.PREVIOUS_AND_CURRENT)
+            else:
+                w = times.window if ":" in name else None
+            if w:
+                self.windows[name] = w
         return s
 
     def copy(self, state: State) -> State:
@@ -242,7 +252,8 @@ class _Compiler:
         if skip.get_pattern_name() is not None and skip.get_pattern_name() not in names:
             raise MalformedPatternException(
                 f"{skip!r}: the pattern name '{skip.get_pattern_name()}' is not a step of the pattern {names}")
-        if self.last.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW and not self.window:
+        if (self.last.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW and not self.window
+                and not self.last.get_window_time(WithinType.PREVIOUS_AND_CURRENT)):
             raise MalformedPatternException(
                 f"not_followed_by('{self.last.get_name()}') can only end a pattern with a time window: "
                 "add .within(...) (the match is emitted when the window has passed without the event)")
@@ -250,8 +261,12 @@ class _Compiler:
         sink = self.middle_states(sink)
         start = self.convert(sink)
         start.kind = START
+        if self.window and any(w > self.window for w in self.windows.values()):
+            raise MalformedPatternException(
+                f"the gap windows of the steps ({self.windows} ms) must not be longer than the window of the whole "
+                f"pattern ({self.window} ms)")
         real = [n for n in names if n in {original_name(s) for s in self.states}]
-        return CompiledNFA(self.states, start, self.window, skip, real)
+        return CompiledNFA(self.states, start, self.window, skip, real, self.windows)
 
     def check_names(self) -> None:
         seen: set[str] = set()
@@ -268,14 +283,14 @@ class _Compiler:
                 if last_sink.kind == FINAL:
                     # at the end (needs a window): wait in a pending state until the window has
                     # passed; the forbidden event leads to a stop state instead
-                    pending = self.new_state(self.current.get_name(), PENDING)
+                    pending = self.new_state(self.current.get_name(), PENDING, take=True)
                     cond = self.take_condition(self.current)
                     pending.add(PROCEED, self.stop_state(cond, self.current.get_name()), cond)
                     pending.add(IGNORE, None, C.not_(cond))
                     last_sink = pending
                 # elsewhere it becomes stop transitions of the states around it
             elif q.consuming is ConsumingStrategy.NOT_NEXT:
-                not_next = self.new_state(self.current.get_name(), NORMAL)
+                not_next = self.new_state(self.current.get_name(), NORMAL, take=True)
                 cond = self.take_condition(self.current)
                 stop = self.stop_state(cond, self.current.get_name())
                 if last_sink.kind == FINAL:
@@ -335,7 +350,7 @@ class _Compiler:
         p = self.current
         if isinstance(p, GroupPattern):
             return self.group_states(p, sink, proceed, optional)
-        state = self.new_state(p.get_name(), NORMAL)
+        state = self.new_state(p.get_name(), NORMAL, take=True)
         target = self.copy_without_transitive_nots(sink)
         state.add(TAKE, target, take)
         if optional and proceed is not None:
@@ -383,7 +398,7 @@ class _Compiler:
         """A group repeated without bound: its states, whose end leads back to its start through
         a dummy state, or on (PROCEED) to ``sink``."""
         true = self.true_condition()
-        dummy = self.new_state(group.get_name(), NORMAL)
+        dummy = self.new_state(group.get_name(), NORMAL, take=True)
         saved = self._enter_group(group)
         last = self.convert(self.middle_states(dummy))
         last.add(PROCEED, sink, true)
@@ -400,7 +415,7 @@ class _Compiler:
         ignore = _with_until(self.ignore_condition(p, True), until, False)
         take = _with_until(self.take_condition(p), until, True)
         true = self.true_condition()
-        state = self.new_state(p.get_name(), NORMAL)
+        state = self.new_state(p.get_name(), NORMAL, take=True)
         if q.has("greedy"):
             if until is not None:
                 sink_copy = self.copy(sink)

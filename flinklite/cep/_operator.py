@@ -197,11 +197,9 @@ class CepOperator(TimerFiringMixin, StreamOperator):
         self.collector.flush()
 
     def _schedule_timeout(self, data: list) -> None:
-        window = self.nfa.window
-        if window > 0:
-            starts = [cs[3] for cs in data[0] if cs[5] is not None]
-            if starts:
-                self.timer_service.register_processing_time_timer(None, min(starts) + window)
+        deadline = self.nfa.next_deadline(data)
+        if deadline is not None:
+            self.timer_service.register_processing_time_timer(None, deadline)
 
     # -- output ----------------------------------------------------------------------------------
     def _advance(self, data: list, ts: int) -> None:

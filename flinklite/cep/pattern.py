@@ -17,8 +17,13 @@ that whole sequence, and takes quantifiers (``times``, ``one_or_more``, ``option
 ``consecutive``, ``allow_combinations``, ``until``) like a single step, but no conditions. Its
 events are reported under the names of the steps inside it.
 
-Differences from Flink: names are snake_case (``or_`` because ``or`` is a keyword); per-step
-``within(…, WithinType.PREVIOUS_AND_CURRENT)`` is not implemented.
+Time windows (Flink's FLIP-228): ``within(t)`` bounds a whole match (first to last event, the
+smallest ``within`` of the sequence applies); ``within(t, WithinType.PREVIOUS_AND_CURRENT)``
+bounds the gap between the step's event and the event before it; ``times(n, window_time=t)``,
+``one_or_more(window_time=t)`` and ``times_or_more(n, window_time=t)`` bound the gap between
+the repeated events of one looping step.
+
+Differences from Flink: names are snake_case (``or_`` because ``or`` is a keyword).
 """
 
 from __future__ import annotations
@@ -31,11 +36,20 @@ from flinklite.cep.conditions import IterativeCondition, as_condition
 from flinklite.common.time import _as_millis
 from flinklite.errors import InvalidProgramException
 
-__all__ = ["Pattern", "GroupPattern", "MalformedPatternException", "ConsumingStrategy", "Quantifier", "Times"]
+__all__ = ["Pattern", "GroupPattern", "MalformedPatternException", "ConsumingStrategy", "Quantifier", "Times",
+           "WithinType"]
 
 
 class MalformedPatternException(InvalidProgramException):
     """A pattern that cannot be built or compiled (Flink's ``MalformedPatternException``)."""
+
+
+class WithinType(enum.Enum):
+    """What a ``within`` window bounds (Flink's ``WithinType``): the whole match, or the gap
+    between an event and the one before it."""
+
+    FIRST_AND_LAST = "FIRST_AND_LAST"
+    PREVIOUS_AND_CURRENT = "PREVIOUS_AND_CURRENT"
 
 
 class ConsumingStrategy(enum.Enum):
@@ -67,11 +81,12 @@ class Quantifier:
 
 
 class Times:
-    """The ``from``/``to`` bounds of ``times``; ``to`` is ignored by looping steps."""
+    """The ``from``/``to`` bounds of ``times``; ``to`` is ignored by looping steps. ``window``:
+    the largest gap (ms) between two events of the step, or None."""
 
-    __slots__ = ("start", "end")
+    __slots__ = ("start", "end", "window")
 
-    def __init__(self, start: int, end: int) -> None:
+    def __init__(self, start: int, end: int, window: int | None = None) -> None:
         if not isinstance(start, int) or start <= 0:
             raise MalformedPatternException(f"times: the lower bound must be a positive int, got {start!r}")
         if not isinstance(end, int) or end < start:
@@ -79,9 +94,10 @@ class Times:
                 f"times: the upper bound ({end!r}) must be an int >= the lower bound ({start})")
         self.start = start
         self.end = end
+        self.window = window
 
     def __repr__(self) -> str:
-        return f"Times({self.start}, {self.end})"
+        return f"Times({self.start}, {self.end}" + (f", window={self.window}" if self.window else "") + ")"
 
 
 def _window_ms(window: Any) -> int:
@@ -92,6 +108,10 @@ def _window_ms(window: Any) -> int:
     if ms <= 0:
         raise MalformedPatternException(f"within: the window must be positive, got {ms} ms")
     return ms
+
+
+def _optional_window(window_time: Any) -> int | None:
+    return None if window_time is None else _window_ms(window_time)
 
 
 class Pattern:
@@ -109,7 +129,7 @@ class Pattern:
         self._condition: IterativeCondition | None = None
         self._conditions: list[tuple[str, IterativeCondition]] = []  # ("and"|"or", cond), in call order
         self._until: IterativeCondition | None = None
-        self._window: int | None = None
+        self._windows: dict[WithinType, int] = {}
         self._quantifier = Quantifier(consuming, "single")
         self._times: Times | None = None
         self._skip = skip
@@ -176,30 +196,40 @@ class Pattern:
         self._until = as_condition(condition, "until")
         return self
 
-    def within(self, window_time: Any) -> Pattern:
-        """The whole match must fit in ``window_time`` (first to last event). With several
-        ``within`` calls in a sequence, the smallest applies."""
-        self._window = _window_ms(window_time)
+    def within(self, window_time: Any, within_type: WithinType = WithinType.FIRST_AND_LAST) -> Pattern:
+        """The whole match must fit in ``window_time`` (first to last event; with several such
+        ``within`` calls in a sequence the smallest applies), or, with
+        ``WithinType.PREVIOUS_AND_CURRENT``, this step's event must come within ``window_time``
+        of the event before it."""
+        if not isinstance(within_type, WithinType):
+            raise MalformedPatternException(f"within: expected a WithinType, got {within_type!r}")
+        self._windows[within_type] = _window_ms(window_time)
         return self
 
     # -- quantifiers ---------------------------------------------------------------------------
-    def one_or_more(self) -> Pattern:
+    def one_or_more(self, window_time: Any = None) -> Pattern:
+        """One or more events (``window_time``: the largest gap between two of them)."""
         self._check_no_not("one_or_more")
         self._check_no_quantifier()
         self._quantifier = _requantify(self._quantifier, "looping")
-        self._times = Times(1, 1)
+        self._times = Times(1, 1, _optional_window(window_time))
         return self
 
-    def times_or_more(self, times: int) -> Pattern:
+    def times_or_more(self, times: int, window_time: Any = None) -> Pattern:
+        """``times`` or more events (``window_time``: the largest gap between two of them)."""
         self._check_no_not("times_or_more")
         self._check_no_quantifier()
         self._quantifier = _requantify(self._quantifier, "looping")
-        self._times = Times(times, times)
+        self._times = Times(times, times, _optional_window(window_time))
         return self
 
-    def times(self, from_times: int, to_times: int | None = None) -> Pattern:
+    def times(self, from_times: int, to_times: Any = None, window_time: Any = None) -> Pattern:
         """Exactly ``from_times`` events, or between ``from_times`` and ``to_times``
-        (``times(0, n)`` makes the step optional)."""
+        (``times(0, n)`` makes the step optional); ``window_time`` (also accepted in the place of
+        ``to_times``, as Java's ``times(n, windowTime)``): the largest gap between two of them."""
+        if to_times is not None and not isinstance(to_times, int):
+            to_times, window_time = None, to_times
+        window = _optional_window(window_time)
         self._check_no_not("times")
         self._check_no_quantifier()
         q = _requantify(self._quantifier, "times")
@@ -210,7 +240,7 @@ class Pattern:
         elif from_times == 0:
             q.properties.add("optional")
             from_times = 1
-        self._times = Times(from_times, to_times)
+        self._times = Times(from_times, to_times, window)
         self._quantifier = q
         return self
 
@@ -279,9 +309,9 @@ class Pattern:
     def get_times(self) -> Times | None:
         return self._times
 
-    def get_window_time(self) -> int | None:
+    def get_window_time(self, within_type: WithinType = WithinType.FIRST_AND_LAST) -> int | None:
         """The ``within`` window of this step in ms (None: none)."""
-        return self._window
+        return self._windows.get(within_type)
 
     def get_until_condition(self) -> IterativeCondition | None:
         return self._until

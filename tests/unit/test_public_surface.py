@@ -113,10 +113,11 @@ EXPECTED_ALL = {
         "MalformedPatternException", "Pattern",
         "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
         "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
-        "TimedOutPartialMatchHandler",
+        "TimedOutPartialMatchHandler", "WithinType",
     ],
     "flinklite.cep.pattern": [
         "ConsumingStrategy", "GroupPattern", "MalformedPatternException", "Pattern", "Quantifier", "Times",
+        "WithinType",
     ],
     "flinklite.cep.conditions": ["IterativeCondition", "SimpleCondition"],
     "flinklite.cep.after_match_skip_strategy": ["AfterMatchSkipStrategy"],
