@@ -89,6 +89,9 @@ class CompiledNFA:
         self.windows = windows or {}  # state name -> largest gap (ms) to the event before
 
 
+_MISSING = object()
+
+
 def _take_condition(p: Pattern) -> C.Test | None:
     test: C.Test | None = None
     first = True
@@ -103,12 +106,13 @@ def _take_condition(p: Pattern) -> C.Test | None:
     return test
 
 
-def _ignore_for(strategy: ConsumingStrategy, p: Pattern) -> C.Test | None | bool:
-    """The ignore condition of a strategy; ``False`` means "no ignore transition"."""
+def _ignore_for(strategy: ConsumingStrategy, take: C.Test | None) -> C.Test | None | bool:
+    """The ignore condition of a strategy for a step whose take condition is ``take``;
+    ``False`` means "no ignore transition"."""
     if strategy is ConsumingStrategy.STRICT:
         return False
     if strategy is ConsumingStrategy.SKIP_TILL_NEXT:
-        return C.not_(_take_condition(p))
+        return C.not_(take)
     if strategy is ConsumingStrategy.SKIP_TILL_ANY:
         return None  # always
     return False
@@ -134,6 +138,7 @@ class _Compiler:
         self.original_states: dict[str, State] = {}
         self.window = 0
         self.windows: dict[str, int] = {}  # state name -> largest gap to the previous event (ms)
+        self.takes: dict[int, C.Test | None] = {}  # id(step) -> its condition (steps live as long as we do)
         self.group: GroupPattern | None = None  # the group whose inner steps are being compiled
         self.first_of_loop: dict[int, bool] = {}  # id(group) -> compiling the head copy of its loop
 
@@ -156,7 +161,15 @@ class _Compiler:
         return C.to_test(self.group.get_until_condition()) if self.group is not None else None
 
     def take_condition(self, p: Pattern) -> C.Test | None:
-        return _with_until(_take_condition(p), self.group_until(), True)
+        return _with_until(self.raw_take(p), self.group_until(), True)
+
+    def raw_take(self, p: Pattern) -> C.Test | None:
+        """The condition of step ``p``, one object per step, so that its ignore condition
+        ``not take`` is recognisably the negation of its take edge's (see conditions._test)."""
+        t = self.takes.get(id(p), _MISSING)
+        if t is _MISSING:
+            t = self.takes[id(p)] = _take_condition(p)
+        return t
 
     def true_condition(self) -> C.Test | None:
         return _with_until(None, self.group_until(), True)
@@ -170,7 +183,7 @@ class _Compiler:
         if self.head_of_group(p):
             gq = self.group.get_quantifier()
             strategy = gq.inner if inner or not self.group_first_of_loop() else gq.consuming
-        return _with_until(_ignore_for(strategy, p), self.group_until(), False)
+        return _with_until(_ignore_for(strategy, self.raw_take(p)), self.group_until(), False)
 
     # -- states ------------------------------------------------------------------------------
     def new_state(self, base: str, kind: str, take: bool = False) -> State:

@@ -29,6 +29,7 @@ from typing import Any
 
 from flinklite.cep._nfa import NFA
 from flinklite.cep._nfa_compiler import compile_pattern
+from flinklite.cep._shared_buffer import SharedBuffer
 from flinklite.cep.event_comparator import as_sort_key
 from flinklite.cep.functions import PatternProcessFunction, TimedOutPartialMatchHandler
 from flinklite.datastream.output_tag import OutputTag
@@ -159,13 +160,21 @@ class CepOperator(TimerFiringMixin, StreamOperator):
         record = None
         try:
             if queue:
+                # without windows, time passing changes nothing between events: advance once, below
+                windows = nfa.has_windows
+                buffer = SharedBuffer(data[2])
+                process = nfa.process
+                emit = self._emit
                 for t in sorted(t for t in queue if t <= wm):
-                    self._advance(data, t)
+                    if windows:
+                        self._advance(data, t)
                     events = queue.pop(t)
                     if self.sort_key is not None and len(events) > 1:
                         events.sort(key=self.sort_key)
                     for record in events:
-                        self._emit(nfa.process(data, record, t), t)
+                        matches = process(data, record, t, buffer)
+                        if matches:
+                            emit(matches, t)
             record = None
             self._advance(data, wm)
         except Exception as e:

@@ -76,8 +76,13 @@ class SharedBuffer:
         node = self.nodes.get(node_id)
         if node is not None:
             node[0] += 1
+            lv = len(version)
             for edge in node[1]:
-                if is_compatible(version, edge[1]):
+                # is_compatible(version, edge[1]), inlined: this runs for every branch step
+                other = edge[1]
+                lo = len(other)
+                if (version[:lo] == other if lv > lo else
+                        lv == lo and version[:-1] == other[:-1] and version[-1] >= other[-1]):
                     edge[2] += 1
 
     def put(self, page: str, event_id: tuple, event: Any, previous: Any, version: tuple) -> tuple:
@@ -97,6 +102,28 @@ class SharedBuffer:
         node[1].append([previous, version, 0])
         return node_id
 
+    def take(self, page: str, event_id: tuple, event: Any, previous: Any, version: tuple,
+             lock_previous: bool = True) -> tuple:
+        """``put`` and lock the node for the branch that continues from it (at ``version`` + 0).
+        ``lock_previous=False`` when the caller's branch hands its own lock on ``previous``
+        over to the new edge (instead of locking it again and then releasing it)."""
+        if previous is not None and lock_previous:
+            self.lock_node(previous, version)
+        node_id = (event_id, page)
+        node = self.nodes.get(node_id)
+        if node is None:
+            # a new node: its one edge is the new branch's, locked once
+            self.nodes[node_id] = [1, [[previous, version, 1]]]
+            entry = self.events.get(event_id)
+            if entry is None:
+                self.events[event_id] = [event, 1]
+            else:
+                entry[1] += 1
+        else:
+            node[1].append([previous, version, 0])
+            self.lock_node(node_id, version + (0,))
+        return node_id
+
     def release_node(self, node_id: Any, version: tuple) -> None:
         """A branch at ``version`` no longer needs ``node_id``: unlock it and the edges it walked,
         and free whatever is left unreferenced."""
@@ -110,8 +137,12 @@ class SharedBuffer:
             if node is None:
                 break
             kept = []
+            lv = len(ver)
             for edge in node[1]:
-                if is_compatible(ver, edge[1]):
+                other = edge[1]  # is_compatible(ver, other), inlined
+                lo = len(other)
+                if (ver[:lo] == other if lv > lo else
+                        lv == lo and ver[:-1] == other[:-1] and ver[-1] >= other[-1]):
                     edge[2] -= 1
                     if edge[2] <= 0:
                         if edge[0] is not None:

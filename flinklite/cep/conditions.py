@@ -93,6 +93,19 @@ def _arity(fn: Callable) -> int:
                and p.default is p.empty)
 
 
+def _test(f2: Test, simple: Callable[[Any], Any] | None = None, negates: Test | None = None) -> Test:
+    """``f2`` tagged for the NFA's fast path: ``simple`` is the same test as a function of the
+    event alone (when no part of it needs the context), ``negates`` the test it is the negation
+    of (so an IGNORE edge can reuse the TAKE edge's result instead of calling it again)."""
+    f2.simple = simple  # type: ignore[attr-defined]
+    f2.negates = negates  # type: ignore[attr-defined]
+    return f2
+
+
+def simple_form(t: Test | None) -> Callable[[Any], Any] | None:
+    return getattr(t, "simple", None)
+
+
 def to_test(cond: IterativeCondition | None) -> Test | None:
     """The condition as a ``test(value, ctx)`` function (``None``: always true)."""
     if cond is None:
@@ -100,12 +113,13 @@ def to_test(cond: IterativeCondition | None) -> Test | None:
     if isinstance(cond, _FunctionCondition):
         fn = cond.fn
         if cond.iterative:
-            return fn
-        return lambda v, c: fn(v)
+            return lambda v, c: fn(v, c)
+        return _test(lambda v, c: fn(v), fn)
     if isinstance(cond, SimpleCondition):
         f = cond.filter
-        return lambda v, c: f(v)
-    return cond.filter
+        return _test(lambda v, c: f(v), f)
+    f2 = cond.filter
+    return lambda v, c: f2(v, c)
 
 
 def and_(a: Test | None, b: Test | None) -> Test | None:
@@ -113,20 +127,29 @@ def and_(a: Test | None, b: Test | None) -> Test | None:
         return b
     if b is None:
         return a
-    return lambda v, c: bool(a(v, c)) and bool(b(v, c))
+    a1, b1 = simple_form(a), simple_form(b)
+    simple = (lambda v: bool(a1(v)) and bool(b1(v))) if a1 is not None and b1 is not None else None
+    return _test(lambda v, c: bool(a(v, c)) and bool(b(v, c)), simple)
 
 
 def or_(a: Test | None, b: Test | None) -> Test | None:
     if a is None or b is None:
         return None
-    return lambda v, c: bool(a(v, c)) or bool(b(v, c))
+    a1, b1 = simple_form(a), simple_form(b)
+    simple = (lambda v: bool(a1(v)) or bool(b1(v))) if a1 is not None and b1 is not None else None
+    return _test(lambda v, c: bool(a(v, c)) or bool(b(v, c)), simple)
 
 
 def not_(a: Test | None) -> Test:
     if a is None:
         return _false
-    return lambda v, c: not a(v, c)
+    a1 = simple_form(a)
+    return _test(lambda v, c: not a(v, c), (lambda v: not a1(v)) if a1 is not None else None, a)
 
 
 def _false(v: Any, c: Any) -> bool:
     return False
+
+
+_false.simple = lambda v: False  # type: ignore[attr-defined]
+_false.negates = None  # type: ignore[attr-defined]
