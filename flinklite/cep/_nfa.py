@@ -170,7 +170,7 @@ class NFA:
         """Feed one event; returns the matches it completes (step name -> events)."""
         if buffer is None:
             buffer = SharedBuffer(data[2])
-        event_id = buffer.event_id(timestamp)
+        event_id = None  # numbered when some branch first looks at more than its fast condition
         new_partials: list = []
         potential: list = []
         kinds = self.kinds
@@ -191,7 +191,12 @@ class NFA:
             if ctx is not None:
                 ctx._cs = cs
                 ctx._matched = None
-            results = self._next_states(buffer, cs, event, event_id, timestamp, ctx, known)
+            if event_id is None:
+                event_id = buffer.event_id(timestamp)
+            if known:
+                results = self._take_only(buffer, cs, plan, event, event_id, timestamp, ctx)
+            else:
+                results = self._next_states(buffer, cs, event, event_id, timestamp, ctx)
             if len(results) == 1 and results[0] is cs:
                 new_partials.append(cs)
                 continue
@@ -366,6 +371,30 @@ class NFA:
             out.append((cs[0], None, version[:-1] + (version[-1] + inc,), -1, -1, None))
         if cs[1] is not None and not keep_previous:
             buffer.release_node(cs[1], version)
+        return out
+
+    def _take_only(self, buffer: SharedBuffer, cs: tuple, plan: _Plan, event: Any, event_id: tuple, ts: int,
+                   ctx: ConditionContext | None) -> list:
+        """``_next_states`` for a fast-path state whose TAKE holds: then that TAKE is the only
+        edge (its IGNORE, if any, is its negation), so the general bookkeeping reduces to this."""
+        tr = plan.entries[0][0]
+        target = tr.target
+        version = cs[2]
+        next_v = version + (0,)
+        # the branch's lock on its previous node passes to the new edge (see _next_states)
+        node = buffer.take(plan.page, event_id, event, cs[1], version, False)
+        if cs[1] is None:  # the start state: a new branch starts with this event
+            start_ts, start_id = ts, event_id
+        else:
+            start_ts, start_id = cs[3], cs[5]
+        out = [(target.name, node, next_v, start_ts, ts, start_id)]
+        if self.plans[target.name].has_proceed:
+            final = self._final_after_proceed(target, event, ctx)
+            if final is not None:
+                out.append((final.name, node, next_v, start_ts, ts, start_id))
+                buffer.lock_node(node, next_v)
+        if cs[1] is None:
+            out.append((cs[0], None, version[:-1] + (version[-1] + 1,), -1, -1, None))
         return out
 
     @staticmethod

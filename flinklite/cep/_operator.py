@@ -135,14 +135,19 @@ class CepOperator(TimerFiringMixin, StreamOperator):
                 if timestamps is None:
                     timestamps = [-2**63] * len(values)
                 ts_service = self.timer_service
+                wm = ts_service.current_watermark  # watermarks arrive between batches
+                state = self.state
+                timer_keys: set = set()  # keys whose timer at wm + 1 this batch has registered
                 for record, key, ts in zip(values, keys, timestamps):
-                    backend.current_key = key
-                    wm = ts_service.current_watermark
                     if ts > wm:
-                        data = self._data()
+                        backend.current_key = key
+                        data = state.value()
+                        if data is None:
+                            data = self._data()
                         data[3].setdefault(ts, []).append(record)
-                        self.state.update(data)
-                        if wm < MAX_TIMESTAMP:
+                        state.update(data)
+                        if wm < MAX_TIMESTAMP and key not in timer_keys:
+                            timer_keys.add(key)
                             ts_service.register_event_time_timer(None, wm + 1)
                     elif self.late_tag is not None:
                         self.collector.side(self.late_tag, record, ts)

@@ -171,6 +171,27 @@ class SharedBuffer:
         if node is None:
             return result
         nodes = self.nodes
+        # the common case first: one compatible edge at every step, a single chain
+        chain = []
+        nid, ver = node_id, version
+        while nid is not None:
+            found = None
+            for edge in nodes[nid][1]:
+                if is_compatible(ver, edge[1]):
+                    if found is not None:
+                        break
+                    found = edge
+            else:
+                if found is not None:
+                    chain.append(nid)
+                    nid, ver = found[0], found[1]
+                    continue
+            break
+        else:
+            match: dict[str, list] = {}
+            for eid, page in reversed(chain):
+                match.setdefault(page, []).append(eid)
+            return [match]
         # depth-first over compatible edges; a path is a linked list (node id, rest) of nodes
         stack = [(node_id, version, None)]
         while stack:
