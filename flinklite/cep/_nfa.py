@@ -73,8 +73,7 @@ class ConditionContext:
             if cs[1] is None:
                 self._matched = {}
             else:
-                paths = self._buffer.extract_patterns(cs[1], cs[2])
-                self._matched = self._buffer.materialize(paths[0]) if paths else {}
+                self._matched = self._buffer.first_match(cs[1], cs[2]) or {}
         return list(self._matched.get(name, ()))
 
     def timestamp(self) -> int:
@@ -227,7 +226,7 @@ class NFA:
             new_partials = self._emit_skipping(buffer, data, potential, new_partials, result)
         else:
             for match in potential:
-                result.append(buffer.materialize(buffer.extract_patterns(match[1], match[2])[0]))
+                result.append(buffer.first_match(match[1], match[2]))
                 buffer.release_node(match[1], match[2])
         data[0] = new_partials
         return result

@@ -136,9 +136,26 @@ class SharedBuffer:
             node = nodes.get(nid)
             if node is None:
                 break
-            kept = []
             lv = len(ver)
-            for edge in node[1]:
+            edges = node[1]
+            if len(edges) == 1:  # the common case, without building a new list
+                edge = edges[0]
+                other = edge[1]
+                lo = len(other)
+                if (ver[:lo] == other if lv > lo else
+                        lv == lo and ver[:-1] == other[:-1] and ver[-1] >= other[-1]):
+                    edge[2] -= 1
+                    if edge[2] <= 0:
+                        if edge[0] is not None:
+                            stack.append((edge[0], other))
+                        node[1] = []
+                node[0] -= 1
+                if node[0] <= 0:
+                    del nodes[nid]
+                    self._release_event(nid[0])
+                continue
+            kept = []
+            for edge in edges:
                 other = edge[1]  # is_compatible(ver, other), inlined
                 lo = len(other)
                 if (ver[:lo] == other if lv > lo else
@@ -208,6 +225,42 @@ class SharedBuffer:
                 if is_compatible(ver, edge[1]):
                     stack.append((edge[0], edge[1], path))
         return result
+
+    def first_match(self, node_id: Any, version: tuple) -> dict[str, list] | None:
+        """``materialize(extract_patterns(node_id, version)[0])`` in one walk when the match is a
+        single chain (the common case); None if there is no match."""
+        nodes = self.nodes
+        events = self.events
+        chain = []
+        nid, ver = node_id, version
+        while nid is not None:
+            node = nodes.get(nid)
+            if node is None:
+                return None
+            found = None
+            lv = len(ver)
+            for edge in node[1]:
+                other = edge[1]
+                lo = len(other)
+                if (ver[:lo] == other if lv > lo else
+                        lv == lo and ver[:-1] == other[:-1] and ver[-1] >= other[-1]):
+                    if found is not None:
+                        paths = self.extract_patterns(node_id, version)  # branching: the general walk
+                        return self.materialize(paths[0]) if paths else None
+                    found = edge
+            if found is None:
+                paths = self.extract_patterns(node_id, version)
+                return self.materialize(paths[0]) if paths else None
+            chain.append(nid)
+            nid, ver = found[0], found[1]
+        match: dict[str, list] = {}
+        for eid, page in reversed(chain):
+            rows = match.get(page)
+            if rows is None:
+                match[page] = [events[eid][0]]
+            else:
+                rows.append(events[eid][0])
+        return match
 
     def materialize(self, match: dict[str, list]) -> dict[str, list]:
         events = self.events
