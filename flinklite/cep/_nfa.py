@@ -137,6 +137,7 @@ class NFA:
         self.now = lambda: 0  # processing-time clock, set by the operator
         self.kinds = {name: st.kind for name, st in self.states.items()}
         self.plans = {name: _Plan(st) for name, st in self.states.items()}
+        self.fasts = {name: plan.fast for name, plan in self.plans.items()}
         self.needs_ctx = any(p.needs_ctx for p in self.plans.values())
 
     def initial_data(self) -> list:
@@ -176,24 +177,22 @@ class NFA:
         plans = self.plans
         # one context per event, rebound per branch; only built when some condition reads it
         ctx = ConditionContext(self, buffer, None, timestamp, self.now) if self.needs_ctx else None
-        for cs in data[0]:
-            plan = plans[cs[0]]
-            fast = plan.fast
+        fasts = self.fasts
+        partials = data[0]
+        for cs in partials:
+            fast = fasts[cs[0]]
             if fast is not None:
                 # the common case: a branch that stays where it is unless its one TAKE applies
                 if not fast(event):
                     new_partials.append(cs)
                     continue
-                known = True
-            else:
-                known = False
             if ctx is not None:
                 ctx._cs = cs
                 ctx._matched = None
             if event_id is None:
                 event_id = buffer.event_id(timestamp)
-            if known:
-                results = self._take_only(buffer, cs, plan, event, event_id, timestamp, ctx)
+            if fast is not None:
+                results = self._take_only(buffer, cs, plans[cs[0]], event, event_id, timestamp, ctx)
             else:
                 results = self._next_states(buffer, cs, event, event_id, timestamp, ctx)
             if len(results) == 1 and results[0] is cs:
