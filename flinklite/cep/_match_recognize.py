@@ -67,10 +67,19 @@ def split_within(sql: str) -> tuple[str, int | None]:
     return sql[:m.start()] + sql[m.end():], int(m.group(1)) * _UNITS_MS[m.group(2).upper()]
 
 
+def _sqlglot() -> Any:
+    try:
+        import sqlglot
+    except ImportError:
+        raise UnsupportedFeature(
+            "MATCH_RECOGNIZE needs sqlglot to parse the SQL: pip install 'flinklite[sql]'") from None
+    return sqlglot
+
+
 def parse_match_recognize(sql: str) -> tuple[Any, int | None]:
     """The sqlglot ``MatchRecognize`` node of a statement with one ``MATCH_RECOGNIZE`` clause, and
     its ``WITHIN`` interval in ms (None: none)."""
-    import sqlglot
+    sqlglot = _sqlglot()
     from sqlglot import exp
 
     text, within = split_within(sql)
@@ -584,8 +593,9 @@ def compile_match_recognize(query: Any, input_schema: Any, *, within_ms: int | N
 
     Then ``plan.apply(stream, input_row=None, output_row=None) -> (DataStream, output_names)``.
     Invalid SQL raises :class:`InvalidProgramException`, what Flink does not support
-    :class:`UnsupportedFeature`; both name the offending part.
+    :class:`UnsupportedFeature`; both name the offending part. Needs sqlglot (the ``sql`` extra).
     """
+    _sqlglot()
     from sqlglot import exp
 
     if isinstance(query, str):

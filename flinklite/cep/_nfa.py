@@ -21,6 +21,11 @@ match is still open (a later match might otherwise be pruned by an earlier one t
 completed yet); each emitted match prunes branches as its strategy says. ``advance_time`` drops
 (and reports) branches whose window has passed.
 
+The hot path: each state's transitions are prepared once (``_Plan``); a branch whose state can
+only "take this event" or "stay" (a start state with one TAKE, or a TAKE plus an IGNORE
+self-loop on the opposite condition) tests that one condition first and, when it fails, stays
+without further work; an IGNORE condition that negates the TAKE's reuses its result.
+
 Differences from Flink: the branches are kept in a list sorted by their first event, where
 Flink iterates a priority queue in heap order; so when one event completes several matches
 under ``no_skip`` they come out ordered by their first event. The set of matches is the same.
