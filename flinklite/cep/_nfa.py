@@ -110,7 +110,7 @@ class _Plan:
         for tr in state.transitions:
             cond = tr.condition
             neg = -1
-            negated = getattr(cond, "negates", None)
+            negated = getattr(cond, "_cep_negates", None)
             if negated is not None:
                 # only an edge before this one, whose result is known when this one is tested
                 neg = next((j for j, e in enumerate(entries) if e[2] is negated), -1)

@@ -97,13 +97,17 @@ def _test(f2: Test, simple: Callable[[Any], Any] | None = None, negates: Test | 
     """``f2`` tagged for the NFA's fast path: ``simple`` is the same test as a function of the
     event alone (when no part of it needs the context), ``negates`` the test it is the negation
     of (so an IGNORE edge can reuse the TAKE edge's result instead of calling it again)."""
-    f2.simple = simple  # type: ignore[attr-defined]
-    f2.negates = negates  # type: ignore[attr-defined]
+    f2._cep_simple = simple  # type: ignore[attr-defined]
+    f2._cep_negates = negates  # type: ignore[attr-defined]
     return f2
 
 
 def simple_form(t: Test | None) -> Callable[[Any], Any] | None:
-    return getattr(t, "simple", None)
+    # only tests made by _test carry the tag; a user's own function never counts as simple
+    return t._cep_simple if getattr(t, "_cep_negates", _UNTAGGED) is not _UNTAGGED else None
+
+
+_UNTAGGED = object()
 
 
 def to_test(cond: IterativeCondition | None) -> Test | None:
@@ -113,13 +117,12 @@ def to_test(cond: IterativeCondition | None) -> Test | None:
     if isinstance(cond, _FunctionCondition):
         fn = cond.fn
         if cond.iterative:
-            return lambda v, c: fn(v, c)
+            return fn  # untagged: simple_form() of it is None
         return _test(lambda v, c: fn(v), fn)
     if isinstance(cond, SimpleCondition):
         f = cond.filter
         return _test(lambda v, c: f(v), f)
-    f2 = cond.filter
-    return lambda v, c: f2(v, c)
+    return cond.filter
 
 
 def and_(a: Test | None, b: Test | None) -> Test | None:
@@ -151,5 +154,5 @@ def _false(v: Any, c: Any) -> bool:
     return False
 
 
-_false.simple = lambda v: False  # type: ignore[attr-defined]
-_false.negates = None  # type: ignore[attr-defined]
+_false._cep_simple = lambda v: False  # type: ignore[attr-defined]
+_false._cep_negates = None  # type: ignore[attr-defined]
