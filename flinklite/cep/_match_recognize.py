@@ -12,7 +12,8 @@ How the SQL maps to the Pattern API, as in Flink (``StreamExecMatch.PatternVisit
 
 * ``PATTERN (A B+ C?)``: variables in sequence are *strictly* contiguous (``next``). ``*`` is
   ``one_or_more().optional().consecutive()``, ``+`` ``one_or_more().consecutive()``, ``?``
-  ``optional()``, ``{n}``/``{n,m}``/``{,m}`` ``times(n, m).consecutive()``, ``{n,}``
+  ``optional()``, ``{n}``/``{n,m}`` ``times(n, m).consecutive()`` (``{0,m}``: ``times(0, m)``,
+  optional; ``{,m}`` is rejected, as real Flink fails it at run time), ``{n,}``
   ``times_or_more(n).consecutive()``; greedy unless followed by ``?`` (reluctant), where greedy
   only matters for ranges. Rejected as Flink rejects them: a greedy quantifier on the last
   variable, reluctant optional ``A??``, patterns that can match nothing (``A*``), groups
@@ -138,7 +139,7 @@ def _parse_pattern(text: str) -> list[tuple[str, tuple[int, int | None] | None, 
         else:
             raise UnsupportedFeature(
                 f"MATCH_RECOGNIZE PATTERN ({text}): '{other}' is not supported; Flink supports sequences of "
-                "variables with quantifiers (* + ? {n} {n,} {n,m} {,m}, reluctant with a trailing ?)")
+                "variables with quantifiers (* + ? {n} {n,} {n,m}, reluctant with a trailing ?)")
     if not out:
         raise InvalidProgramException("MATCH_RECOGNIZE: the PATTERN is empty")
     return [tuple(x) for x in out]
@@ -156,7 +157,13 @@ def _bounds(q: str, text: str) -> tuple[int, int | None]:
         lo = hi = int(body)
     else:
         a, b = (s.strip() for s in body.split(","))
-        lo, hi = (int(a) if a else 0), (int(b) if b else None)
+        if not a:
+            # Flink 2.3 fails such a query when it runs ("The from should be ..."): its planner
+            # gets no lower bound for {,m}; {0,m} works
+            raise UnsupportedFeature(
+                f"MATCH_RECOGNIZE PATTERN ({text}): {q}: The from should be a positive number greater than 0. "
+                f"(Flink cannot run a quantifier without a lower bound; write {{0,{b}}})")
+        lo, hi = int(a), (int(b) if b else None)
     if (hi is not None and (hi < lo or hi == 0)) or (lo == 0 and hi == 0):
         raise InvalidProgramException(f"MATCH_RECOGNIZE PATTERN ({text}): invalid quantifier {q}")
     return (lo, hi)

@@ -74,4 +74,22 @@ Q = {
  "order_price": """SELECT * FROM t_same MATCH_RECOGNIZE (ORDER BY price MEASURES A.price AS a PATTERN (A B) DEFINE A AS A.price > 1)""",
  "skipfirst": """SELECT * FROM t_skip MATCH_RECOGNIZE (PARTITION BY symbol ORDER BY rowtime
    MEASURES SUM(A.price) AS sumPrice ONE ROW PER MATCH AFTER MATCH SKIP TO FIRST A PATTERN (A+ C) DEFINE A AS SUM(A.price) < 30)""",
+ "q_exact": """SELECT * FROM t_agg MATCH_RECOGNIZE (PARTITION BY symbol ORDER BY rowtime
+   MEASURES FIRST(A.price) AS f, LAST(A.price) AS l, B.price AS b ONE ROW PER MATCH AFTER MATCH SKIP TO NEXT ROW
+   PATTERN (A{2} B) DEFINE A AS A.price < 20, B AS B.price >= 15)""",
+ "q_upto": """SELECT * FROM t_agg MATCH_RECOGNIZE (PARTITION BY symbol ORDER BY rowtime
+   MEASURES S.price AS s, COUNT(A.price) AS n, B.price AS b ONE ROW PER MATCH AFTER MATCH SKIP TO NEXT ROW
+   PATTERN (S A{,2} B) DEFINE S AS S.price > 20, A AS A.price < 10, B AS B.price >= 10)""",
+ "q_range": """SELECT * FROM t_agg MATCH_RECOGNIZE (PARTITION BY symbol ORDER BY rowtime
+   MEASURES FIRST(A.rowtime) AS s, COUNT(A.price) AS n, B.price AS b ONE ROW PER MATCH AFTER MATCH SKIP PAST LAST ROW
+   PATTERN (A{2,3} B) DEFINE A AS A.price < 20, B AS B.price >= 20)""",
+ "q_plus_reluctant": """SELECT * FROM t_agg MATCH_RECOGNIZE (PARTITION BY symbol ORDER BY rowtime
+   MEASURES FIRST(A.price) AS f, COUNT(A.price) AS n, B.price AS b ONE ROW PER MATCH AFTER MATCH SKIP TO NEXT ROW
+   PATTERN (A+? B) DEFINE A AS A.price < 20, B AS B.price > 12)""",
+ "q_three_or_more": """SELECT * FROM t_agg MATCH_RECOGNIZE (PARTITION BY symbol ORDER BY rowtime
+   MEASURES FIRST(A.price) AS f, COUNT(A.price) AS n, B.price AS b ONE ROW PER MATCH AFTER MATCH SKIP PAST LAST ROW
+   PATTERN (A{3,} B) DEFINE A AS A.price < 26, B AS B.price >= 26)""",
+ "q_zero_to": """SELECT * FROM t_agg MATCH_RECOGNIZE (PARTITION BY symbol ORDER BY rowtime
+   MEASURES S.price AS s, COUNT(A.price) AS n, B.price AS b ONE ROW PER MATCH AFTER MATCH SKIP TO NEXT ROW
+   PATTERN (S A{0,2} B) DEFINE S AS S.price > 20, A AS A.price < 10, B AS B.price >= 10)""",
 }

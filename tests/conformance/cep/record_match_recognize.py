@@ -34,7 +34,11 @@ def main() -> None:
             f"WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND) "
             f"WITH ('connector'='filesystem', 'path'='{path}', 'format'='csv')")
     only = sys.argv[1:]
+    path = os.path.join(HERE, "match_recognize_flink.json")
     out = {}
+    if only and os.path.exists(path):  # re-record some cases, keep the others
+        with open(path) as f:
+            out = json.load(f)
     for k, q in Q.items():
         if only and k not in only:
             continue
@@ -45,7 +49,7 @@ def main() -> None:
             causes = [ln for ln in str(e).split("\n") if "Caused by" in ln or "Exception:" in ln]
             out[k] = "ERROR: " + " | ".join(c.strip()[:300] for c in causes[-3:])
         print(k, out[k], flush=True)
-    with open(os.path.join(HERE, "match_recognize_flink.json"), "w") as f:
+    with open(path, "w") as f:
         json.dump(out, f, indent=1)
 
 
