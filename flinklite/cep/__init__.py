@@ -15,6 +15,7 @@ See ``docs/concepts/cep.md`` for how the NFA and its shared buffer work.
 from flinklite.cep.after_match_skip_strategy import AfterMatchSkipStrategy
 from flinklite.cep.cep import CEP, PatternStream
 from flinklite.cep.conditions import IterativeCondition, SimpleCondition
+from flinklite.cep.event_comparator import EventComparator
 from flinklite.cep.functions import (
     PatternFlatSelectFunction,
     PatternFlatTimeoutFunction,
@@ -23,11 +24,12 @@ from flinklite.cep.functions import (
     PatternTimeoutFunction,
     TimedOutPartialMatchHandler,
 )
-from flinklite.cep.pattern import MalformedPatternException, Pattern
+from flinklite.cep.pattern import GroupPattern, MalformedPatternException, Pattern, WithinType
 
 __all__ = [
-    "AfterMatchSkipStrategy", "CEP", "IterativeCondition", "MalformedPatternException", "Pattern",
+    "AfterMatchSkipStrategy", "CEP", "EventComparator", "GroupPattern", "IterativeCondition",
+    "MalformedPatternException", "Pattern",
     "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
     "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
-    "TimedOutPartialMatchHandler",
+    "TimedOutPartialMatchHandler", "WithinType",
 ]

@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from flinklite.cep import conditions as C
-from flinklite.cep.pattern import ConsumingStrategy, MalformedPatternException, Pattern
+from flinklite.cep.pattern import ConsumingStrategy, GroupPattern, MalformedPatternException, Pattern, WithinType
 
 __all__ = ["State", "Transition", "compile_pattern", "CompiledNFA", "END_STATE", "original_name"]
 
@@ -80,12 +80,16 @@ class CompiledNFA:
     """The states of a pattern, its start state, window and skip strategy."""
 
     def __init__(self, states: dict[str, State], start: State, window: int, skip: Any,
-                 names: list[str]) -> None:
+                 names: list[str], windows: dict[str, int] | None = None) -> None:
         self.states = states
         self.start = start
         self.window = window  # ms; 0: no window
         self.skip = skip
         self.pattern_names = names  # in sequence order
+        self.windows = windows or {}  # state name -> largest gap (ms) to the event before
+
+
+_MISSING = object()
 
 
 def _take_condition(p: Pattern) -> C.Test | None:
@@ -102,12 +106,13 @@ def _take_condition(p: Pattern) -> C.Test | None:
     return test
 
 
-def _ignore_for(strategy: ConsumingStrategy, p: Pattern) -> C.Test | None | bool:
-    """The ignore condition of a strategy; ``False`` means "no ignore transition"."""
+def _ignore_for(strategy: ConsumingStrategy, take: C.Test | None) -> C.Test | None | bool:
+    """The ignore condition of a strategy for a step whose take condition is ``take``;
+    ``False`` means "no ignore transition"."""
     if strategy is ConsumingStrategy.STRICT:
         return False
     if strategy is ConsumingStrategy.SKIP_TILL_NEXT:
-        return C.not_(_take_condition(p))
+        return C.not_(take)
     if strategy is ConsumingStrategy.SKIP_TILL_ANY:
         return None  # always
     return False
@@ -132,15 +137,70 @@ class _Compiler:
         self.stop_states: dict[str, State] = {}
         self.original_states: dict[str, State] = {}
         self.window = 0
+        self.windows: dict[str, int] = {}  # state name -> largest gap to the previous event (ms)
+        self.takes: dict[int, C.Test | None] = {}  # id(step) -> its condition (steps live as long as we do)
+        self.group: GroupPattern | None = None  # the group whose inner steps are being compiled
+        self.first_of_loop: dict[int, bool] = {}  # id(group) -> compiling the head copy of its loop
+
+    # -- groups (Flink's currentGroupPattern / firstOfLoopMap) ---------------------------------
+    def set_first_of_loop(self, value: bool) -> None:
+        if isinstance(self.current, GroupPattern):
+            self.first_of_loop[id(self.current)] = value
+
+    def group_first_of_loop(self) -> bool:
+        return self.first_of_loop.get(id(self.group), True)
+
+    def head_of_group(self, p: Pattern) -> bool:
+        return self.group is not None and p.get_previous() is None
+
+    def head_of_optional_group(self, p: Pattern) -> bool:
+        return (self.head_of_group(p) and self.group_first_of_loop()
+                and self.group.get_quantifier().has("optional"))
+
+    def group_until(self) -> C.Test | None:
+        return C.to_test(self.group.get_until_condition()) if self.group is not None else None
+
+    def take_condition(self, p: Pattern) -> C.Test | None:
+        return _with_until(self.raw_take(p), self.group_until(), True)
+
+    def raw_take(self, p: Pattern) -> C.Test | None:
+        """The condition of step ``p``, one object per step, so that its ignore condition
+        ``not take`` is recognisably the negation of its take edge's (see conditions._test)."""
+        t = self.takes.get(id(p), _MISSING)
+        if t is _MISSING:
+            t = self.takes[id(p)] = _take_condition(p)
+        return t
+
+    def true_condition(self) -> C.Test | None:
+        return _with_until(None, self.group_until(), True)
+
+    def ignore_condition(self, p: Pattern, inner: bool) -> C.Test | None | bool:
+        """The IGNORE condition of ``p``'s first state (``inner``: of its later states). The head of
+        a group is joined to what is before it by the group's strategy (its inner one when it
+        starts a later repetition of the group)."""
+        q = p.get_quantifier()
+        strategy = q.inner if inner else q.consuming
+        if self.head_of_group(p):
+            gq = self.group.get_quantifier()
+            strategy = gq.inner if inner or not self.group_first_of_loop() else gq.consuming
+        return _with_until(_ignore_for(strategy, self.raw_take(p)), self.group_until(), False)
 
     # -- states ------------------------------------------------------------------------------
-    def new_state(self, base: str, kind: str) -> State:
+    def new_state(self, base: str, kind: str, take: bool = False) -> State:
         name, n = base, 0
         while name in self.states:
             name = f"{base}:{n}"
             n += 1
         s = State(name, kind)
         self.states[name] = s
+        if take:  # a state that waits for the current step's event: its gap window, as Flink's createState
+            times = self.current.get_times()
+            if times is None:
+                w = self.current.get_window_time(WithinType.PREVIOUS_AND_CURRENT)
+            else:
+                w = times.window if ":" in name else None
+            if w:
+                self.windows[name] = w
         return s
 
     def copy(self, state: State) -> State:
@@ -167,7 +227,7 @@ class _Compiler:
                 or p.get_previous().get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW):
             p = p.get_previous()
             if p.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW:
-                out.append((_take_condition(p), p.get_name()))
+                out.append((self.take_condition(p), p.get_name()))
         return out
 
     def add_stop_states(self, state: State) -> None:
@@ -177,7 +237,7 @@ class _Compiler:
     def add_stop_state_to_looping(self, state: State) -> None:
         f = self.following
         if f is not None and f.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW:
-            cond = _take_condition(f)
+            cond = self.take_condition(f)
             state.add(PROCEED, self.stop_state(cond, f.get_name()), cond)
 
     def copy_without_transitive_nots(self, sink: State) -> State:
@@ -198,18 +258,15 @@ class _Compiler:
     def compile(self) -> CompiledNFA:
         self.check_names()
         skip = self.last.get_after_match_skip_strategy()
-        names = []
-        p: Pattern | None = self.last
-        while p is not None:
-            names.append(p.get_name())
+        names = _step_names(self.last)
+        for p in _steps(self.last):  # the smallest within() of any step, inside groups too
             if p.get_window_time() is not None:
                 self.window = p.get_window_time() if not self.window else min(self.window, p.get_window_time())
-            p = p.get_previous()
-        names.reverse()
         if skip.get_pattern_name() is not None and skip.get_pattern_name() not in names:
             raise MalformedPatternException(
                 f"{skip!r}: the pattern name '{skip.get_pattern_name()}' is not a step of the pattern {names}")
-        if self.last.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW and not self.window:
+        if (self.last.get_quantifier().consuming is ConsumingStrategy.NOT_FOLLOW and not self.window
+                and not self.last.get_window_time(WithinType.PREVIOUS_AND_CURRENT)):
             raise MalformedPatternException(
                 f"not_followed_by('{self.last.get_name()}') can only end a pattern with a time window: "
                 "add .within(...) (the match is emitted when the window has passed without the event)")
@@ -217,17 +274,19 @@ class _Compiler:
         sink = self.middle_states(sink)
         start = self.convert(sink)
         start.kind = START
+        if self.window and any(w > self.window for w in self.windows.values()):
+            raise MalformedPatternException(
+                f"the gap windows of the steps ({self.windows} ms) must not be longer than the window of the whole "
+                f"pattern ({self.window} ms)")
         real = [n for n in names if n in {original_name(s) for s in self.states}]
-        return CompiledNFA(self.states, start, self.window, skip, real)
+        return CompiledNFA(self.states, start, self.window, skip, real, self.windows)
 
     def check_names(self) -> None:
-        seen = set()
-        p: Pattern | None = self.last
-        while p is not None:
-            if p.get_name() in seen:
-                raise MalformedPatternException(f"duplicate pattern name '{p.get_name()}': names must be unique")
-            seen.add(p.get_name())
-            p = p.get_previous()
+        seen: set[str] = set()
+        for name in _step_names(self.last):
+            if name in seen:
+                raise MalformedPatternException(f"duplicate pattern name '{name}': names must be unique")
+            seen.add(name)
 
     def middle_states(self, sink: State) -> State:
         last_sink = sink
@@ -237,15 +296,15 @@ class _Compiler:
                 if last_sink.kind == FINAL:
                     # at the end (needs a window): wait in a pending state until the window has
                     # passed; the forbidden event leads to a stop state instead
-                    pending = self.new_state(self.current.get_name(), PENDING)
-                    cond = _take_condition(self.current)
+                    pending = self.new_state(self.current.get_name(), PENDING, take=True)
+                    cond = self.take_condition(self.current)
                     pending.add(PROCEED, self.stop_state(cond, self.current.get_name()), cond)
                     pending.add(IGNORE, None, C.not_(cond))
                     last_sink = pending
                 # elsewhere it becomes stop transitions of the states around it
             elif q.consuming is ConsumingStrategy.NOT_NEXT:
-                not_next = self.new_state(self.current.get_name(), NORMAL)
-                cond = _take_condition(self.current)
+                not_next = self.new_state(self.current.get_name(), NORMAL, take=True)
+                cond = self.take_condition(self.current)
                 stop = self.stop_state(cond, self.current.get_name())
                 if last_sink.kind == FINAL:
                     not_next.add(IGNORE, last_sink, C.not_(cond))
@@ -267,22 +326,25 @@ class _Compiler:
                 f"greedy on '{p.get_name()}': a greedy quantifier cannot be the last step of a pattern yet; "
                 "end the pattern with a single step or a non-greedy quantifier")
         if q.has("looping"):
+            self.set_first_of_loop(False)
             looping = self.looping(self.copy_without_transitive_nots(sink))
+            self.set_first_of_loop(True)
             out = self.times_states(looping, sink, p.get_times())
         elif q.has("times"):
             out = self.times_states(sink, sink, p.get_times())
         else:
-            p_take = _take_condition(p)
-            out = self.singleton(sink, sink, p_take, _ignore_for(q.consuming, p), q.has("optional"))
+            out = self.singleton(sink, sink, self.take_condition(p), self.ignore_condition(p, False),
+                                 q.has("optional"))
         self.add_stop_states(out)
         return out
 
     def times_states(self, sink: State, proceed: State, times: Any) -> State:
         p = self.current
         q = p.get_quantifier()
+        self.set_first_of_loop(False)
         until = C.to_test(p.get_until_condition())
-        inner_ignore = _with_until(_ignore_for(q.inner, p), until, False)
-        take = _with_until(_take_condition(p), until, True)
+        inner_ignore = _with_until(self.ignore_condition(p, True), until, False)
+        take = _with_until(self.take_condition(p), until, True)
         if q.has("greedy") and times.start != times.end:
             if until is not None:
                 self.original_states[sink.name] = self.copy(sink)
@@ -294,23 +356,29 @@ class _Compiler:
         for _ in range(times.start - 1):
             last = self.singleton(last, None, take, inner_ignore, False)
             self.add_stop_state_to_looping(last)
-        return self.singleton(last, proceed, take, _ignore_for(q.consuming, p), q.has("optional"))
+        self.set_first_of_loop(True)  # the first repetition: joined to the step before as the step says
+        return self.singleton(last, proceed, take, self.ignore_condition(p, False), q.has("optional"))
 
     def singleton(self, sink: State, proceed: State | None, take: Any, ignore: Any, optional: bool) -> State:
         p = self.current
-        state = self.new_state(p.get_name(), NORMAL)
+        if isinstance(p, GroupPattern):
+            return self.group_states(p, sink, proceed, optional)
+        state = self.new_state(p.get_name(), NORMAL, take=True)
         target = self.copy_without_transitive_nots(sink)
         state.add(TAKE, target, take)
         if optional and proceed is not None:
+            true = self.true_condition()
             if p.get_quantifier().has("greedy"):
                 until = C.to_test(p.get_until_condition())
                 if until is not None and proceed.name in self.original_states:
-                    state.add(PROCEED, self.original_states[proceed.name], until)
-                state.add(PROCEED, proceed, C.not_(until) if until is not None else None)
+                    state.add(PROCEED, self.original_states[proceed.name], C.and_(true, until))
+                state.add(PROCEED, proceed, C.and_(true, C.not_(until)) if until is not None else true)
             else:
-                state.add(PROCEED, proceed, None)
+                state.add(PROCEED, proceed, true)
         if ignore is not False:
-            if optional:
+            # an optional step (or the head of an optional group, whose PROCEED past the group is
+            # added by group_states) keeps ignoring in a copy without that PROCEED
+            if optional or self.head_of_optional_group(p):
                 ignore_state = self.new_state(p.get_name(), NORMAL)
                 ignore_state.add(TAKE, target, take)
                 ignore_state.add(IGNORE, None, ignore)
@@ -320,22 +388,56 @@ class _Compiler:
             state.add(IGNORE, ignore_state, ignore)
         return state
 
+    def _enter_group(self, group: GroupPattern) -> tuple:
+        saved = (self.current, self.following, self.group)
+        self.group = group
+        self.current = group.get_raw_pattern()
+        self.following = None
+        return saved
+
+    def _leave_group(self, saved: tuple) -> None:
+        self.current, self.following, self.group = saved
+
+    def group_states(self, group: GroupPattern, sink: State, proceed: State | None, optional: bool) -> State:
+        """The states of the steps inside ``group``, in front of ``sink``; returns the first."""
+        saved = self._enter_group(group)
+        last = self.convert(self.middle_states(sink))
+        if optional and proceed is not None:
+            last.add(PROCEED, proceed, self.true_condition())
+        self._leave_group(saved)
+        return last
+
+    def looping_group_states(self, group: GroupPattern, sink: State) -> State:
+        """A group repeated without bound: its states, whose end leads back to its start through
+        a dummy state, or on (PROCEED) to ``sink``."""
+        true = self.true_condition()
+        dummy = self.new_state(group.get_name(), NORMAL, take=True)
+        saved = self._enter_group(group)
+        last = self.convert(self.middle_states(dummy))
+        last.add(PROCEED, sink, true)
+        dummy.add(PROCEED, last, true)
+        self._leave_group(saved)
+        return last
+
     def looping(self, sink: State) -> State:
         p = self.current
+        if isinstance(p, GroupPattern):
+            return self.looping_group_states(p, sink)
         q = p.get_quantifier()
         until = C.to_test(p.get_until_condition())
-        ignore = _with_until(_ignore_for(q.inner, p), until, False)
-        take = _with_until(_take_condition(p), until, True)
-        state = self.new_state(p.get_name(), NORMAL)
+        ignore = _with_until(self.ignore_condition(p, True), until, False)
+        take = _with_until(self.take_condition(p), until, True)
+        true = self.true_condition()
+        state = self.new_state(p.get_name(), NORMAL, take=True)
         if q.has("greedy"):
             if until is not None:
                 sink_copy = self.copy(sink)
-                state.add(PROCEED, sink_copy, until)
+                state.add(PROCEED, sink_copy, C.and_(true, until))
                 self.original_states[sink.name] = sink_copy
-            state.add(PROCEED, sink, C.not_(until) if until is not None else None)
-            self.greedy_update(sink, _take_condition(p))
+            state.add(PROCEED, sink, C.and_(true, C.not_(until)) if until is not None else true)
+            self.greedy_update(sink, self.take_condition(p))
         else:
-            state.add(PROCEED, sink, None)
+            state.add(PROCEED, sink, true)
         state.add(TAKE, None, take)
         self.add_stop_state_to_looping(state)
         if ignore is not False:
@@ -351,6 +453,21 @@ class _Compiler:
         not_take = C.not_(take)
         for t in state.transitions:
             t.condition = C.and_(t.condition, not_take)
+
+
+def _steps(last: Pattern) -> list[Pattern]:
+    """The steps of a sequence in order, each group followed by the steps inside it."""
+    out: list[Pattern] = []
+    p: Pattern | None = last
+    while p is not None:
+        out[:0] = [p, *_steps(p.get_raw_pattern())] if isinstance(p, GroupPattern) else [p]
+        p = p.get_previous()
+    return out
+
+
+def _step_names(last: Pattern) -> list[str]:
+    """The names of the steps of a sequence, in order, those inside groups included."""
+    return [p.get_name() for p in _steps(last) if not isinstance(p, GroupPattern)]
 
 
 def compile_pattern(pattern: Pattern) -> CompiledNFA:

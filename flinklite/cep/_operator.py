@@ -15,7 +15,9 @@ So, as in Flink, an event-time CEP job without watermarks emits nothing until th
 input (the final watermark).
 
 Processing time: each event goes through the NFA at once, stamped with the current processing
-time; a processing-time timer at the earliest window end times out partial matches.
+time; a processing-time timer at the earliest window end times out partial matches. With an
+``EventComparator``, events of one timestamp are sorted by it first (in processing time, as in
+Flink, they are buffered under their arrival time and matched by a timer 1 ms later).
 
 Matches are emitted with the timestamp of the event that completed them; timed-out partial
 matches with their timeout time (first event + window).
@@ -27,6 +29,8 @@ from typing import Any
 
 from flinklite.cep._nfa import NFA
 from flinklite.cep._nfa_compiler import compile_pattern
+from flinklite.cep._shared_buffer import SharedBuffer
+from flinklite.cep.event_comparator import as_sort_key
 from flinklite.cep.functions import PatternProcessFunction, TimedOutPartialMatchHandler
 from flinklite.datastream.output_tag import OutputTag
 from flinklite.datastream.state import ValueStateDescriptor
@@ -62,8 +66,11 @@ class CepOperator(TimerFiringMixin, StreamOperator):
     keyed = True
 
     def __init__(self, pattern: Any, fn: PatternProcessFunction, processing_time: bool = False,
-                 late_tag: OutputTag | None = None, name: str = "CepOperator", uid: str | None = None) -> None:
+                 late_tag: OutputTag | None = None, comparator: Any = None, name: str = "CepOperator",
+                 uid: str | None = None) -> None:
         super().__init__(name, uid)
+        self.comparator = comparator
+        self.sort_key = as_sort_key(comparator)
         self.pattern = pattern
         self.fn = fn
         self.processing_time = processing_time
@@ -105,7 +112,17 @@ class CepOperator(TimerFiringMixin, StreamOperator):
         backend = self.keyed_backend
         record = None
         try:
-            if self.processing_time:
+            if self.processing_time and self.sort_key is not None:
+                # as Flink: with a comparator, events are buffered under their arrival time and
+                # sorted and matched by a timer one millisecond later
+                now = self.ctx.pt_service.now()
+                for record, key in zip(values, keys):
+                    backend.current_key = key
+                    data = self._data()
+                    data[3].setdefault(now, []).append(record)
+                    self.state.update(data)
+                    self.timer_service.register_processing_time_timer(None, now + 1)
+            elif self.processing_time:
                 now = self.ctx.pt_service.now()
                 for record, key in zip(values, keys):
                     backend.current_key = key
@@ -118,14 +135,19 @@ class CepOperator(TimerFiringMixin, StreamOperator):
                 if timestamps is None:
                     timestamps = [-2**63] * len(values)
                 ts_service = self.timer_service
+                wm = ts_service.current_watermark  # watermarks arrive between batches
+                state = self.state
+                timer_keys: set = set()  # keys whose timer at wm + 1 this batch has registered
                 for record, key, ts in zip(values, keys, timestamps):
-                    backend.current_key = key
-                    wm = ts_service.current_watermark
                     if ts > wm:
-                        data = self._data()
+                        backend.current_key = key
+                        data = state.value()
+                        if data is None:
+                            data = self._data()
                         data[3].setdefault(ts, []).append(record)
-                        self.state.update(data)
-                        if wm < MAX_TIMESTAMP:
+                        state.update(data)
+                        if wm < MAX_TIMESTAMP and key not in timer_keys:
+                            timer_keys.add(key)
                             ts_service.register_event_time_timer(None, wm + 1)
                     elif self.late_tag is not None:
                         self.collector.side(self.late_tag, record, ts)
@@ -143,10 +165,21 @@ class CepOperator(TimerFiringMixin, StreamOperator):
         record = None
         try:
             if queue:
+                # without windows, time passing changes nothing between events: advance once, below
+                windows = nfa.has_windows
+                buffer = SharedBuffer(data[2])
+                process = nfa.process
+                emit = self._emit
                 for t in sorted(t for t in queue if t <= wm):
-                    self._advance(data, t)
-                    for record in queue.pop(t):
-                        self._emit(nfa.process(data, record, t), t)
+                    if windows:
+                        self._advance(data, t)
+                    events = queue.pop(t)
+                    if self.sort_key is not None and len(events) > 1:
+                        events.sort(key=self.sort_key)
+                    for record in events:
+                        matches = process(data, record, t, buffer)
+                        if matches:
+                            emit(matches, t)
             record = None
             self._advance(data, wm)
         except Exception as e:
@@ -159,21 +192,28 @@ class CepOperator(TimerFiringMixin, StreamOperator):
     def on_processing_time(self, ts: int, key: Any, ns: Any) -> None:
         now = self.ctx.pt_service.now()
         data = self._data()
+        queue = data[3]
+        record = None
         try:
+            for t in sorted(queue):  # only with a comparator: events buffered by arrival time
+                self._advance(data, t)
+                events = queue.pop(t)
+                events.sort(key=self.sort_key)
+                for record in events:
+                    self._emit(self.nfa.process(data, record, t), t)
+            record = None
             self._advance(data, max(now, ts))
         except Exception as e:
             self.collector.clear()
-            raise self.user_error(e, f"<processing time {ts} of key {key!r}>") from e
+            raise self.user_error(e, record if record is not None else f"<processing time {ts} of key {key!r}>") from e
         self._schedule_timeout(data)
         self._store(data)
         self.collector.flush()
 
     def _schedule_timeout(self, data: list) -> None:
-        window = self.nfa.window
-        if window > 0:
-            starts = [cs[3] for cs in data[0] if cs[5] is not None]
-            if starts:
-                self.timer_service.register_processing_time_timer(None, min(starts) + window)
+        deadline = self.nfa.next_deadline(data)
+        if deadline is not None:
+            self.timer_service.register_processing_time_timer(None, deadline)
 
     # -- output ----------------------------------------------------------------------------------
     def _advance(self, data: list, ts: int) -> None:

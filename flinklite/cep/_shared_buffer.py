@@ -76,8 +76,13 @@ class SharedBuffer:
         node = self.nodes.get(node_id)
         if node is not None:
             node[0] += 1
+            lv = len(version)
             for edge in node[1]:
-                if is_compatible(version, edge[1]):
+                # is_compatible(version, edge[1]), inlined: this runs for every branch step
+                other = edge[1]
+                lo = len(other)
+                if (version[:lo] == other if lv > lo else
+                        lv == lo and version[:-1] == other[:-1] and version[-1] >= other[-1]):
                     edge[2] += 1
 
     def put(self, page: str, event_id: tuple, event: Any, previous: Any, version: tuple) -> tuple:
@@ -97,6 +102,28 @@ class SharedBuffer:
         node[1].append([previous, version, 0])
         return node_id
 
+    def take(self, page: str, event_id: tuple, event: Any, previous: Any, version: tuple,
+             lock_previous: bool = True) -> tuple:
+        """``put`` and lock the node for the branch that continues from it (at ``version`` + 0).
+        ``lock_previous=False`` when the caller's branch hands its own lock on ``previous``
+        over to the new edge (instead of locking it again and then releasing it)."""
+        if previous is not None and lock_previous:
+            self.lock_node(previous, version)
+        node_id = (event_id, page)
+        node = self.nodes.get(node_id)
+        if node is None:
+            # a new node: its one edge is the new branch's, locked once
+            self.nodes[node_id] = [1, [[previous, version, 1]]]
+            entry = self.events.get(event_id)
+            if entry is None:
+                self.events[event_id] = [event, 1]
+            else:
+                entry[1] += 1
+        else:
+            node[1].append([previous, version, 0])
+            self.lock_node(node_id, version + (0,))
+        return node_id
+
     def release_node(self, node_id: Any, version: tuple) -> None:
         """A branch at ``version`` no longer needs ``node_id``: unlock it and the edges it walked,
         and free whatever is left unreferenced."""
@@ -109,9 +136,30 @@ class SharedBuffer:
             node = nodes.get(nid)
             if node is None:
                 break
+            lv = len(ver)
+            edges = node[1]
+            if len(edges) == 1:  # the common case, without building a new list
+                edge = edges[0]
+                other = edge[1]
+                lo = len(other)
+                if (ver[:lo] == other if lv > lo else
+                        lv == lo and ver[:-1] == other[:-1] and ver[-1] >= other[-1]):
+                    edge[2] -= 1
+                    if edge[2] <= 0:
+                        if edge[0] is not None:
+                            stack.append((edge[0], other))
+                        node[1] = []
+                node[0] -= 1
+                if node[0] <= 0:
+                    del nodes[nid]
+                    self._release_event(nid[0])
+                continue
             kept = []
-            for edge in node[1]:
-                if is_compatible(ver, edge[1]):
+            for edge in edges:
+                other = edge[1]  # is_compatible(ver, other), inlined
+                lo = len(other)
+                if (ver[:lo] == other if lv > lo else
+                        lv == lo and ver[:-1] == other[:-1] and ver[-1] >= other[-1]):
                     edge[2] -= 1
                     if edge[2] <= 0:
                         if edge[0] is not None:
@@ -140,6 +188,27 @@ class SharedBuffer:
         if node is None:
             return result
         nodes = self.nodes
+        # the common case first: one compatible edge at every step, a single chain
+        chain = []
+        nid, ver = node_id, version
+        while nid is not None:
+            found = None
+            for edge in nodes[nid][1]:
+                if is_compatible(ver, edge[1]):
+                    if found is not None:
+                        break
+                    found = edge
+            else:
+                if found is not None:
+                    chain.append(nid)
+                    nid, ver = found[0], found[1]
+                    continue
+            break
+        else:
+            match: dict[str, list] = {}
+            for eid, page in reversed(chain):
+                match.setdefault(page, []).append(eid)
+            return [match]
         # depth-first over compatible edges; a path is a linked list (node id, rest) of nodes
         stack = [(node_id, version, None)]
         while stack:
@@ -156,6 +225,42 @@ class SharedBuffer:
                 if is_compatible(ver, edge[1]):
                     stack.append((edge[0], edge[1], path))
         return result
+
+    def first_match(self, node_id: Any, version: tuple) -> dict[str, list] | None:
+        """``materialize(extract_patterns(node_id, version)[0])`` in one walk when the match is a
+        single chain (the common case); None if there is no match."""
+        nodes = self.nodes
+        events = self.events
+        chain = []
+        nid, ver = node_id, version
+        while nid is not None:
+            node = nodes.get(nid)
+            if node is None:
+                return None
+            found = None
+            lv = len(ver)
+            for edge in node[1]:
+                other = edge[1]
+                lo = len(other)
+                if (ver[:lo] == other if lv > lo else
+                        lv == lo and ver[:-1] == other[:-1] and ver[-1] >= other[-1]):
+                    if found is not None:
+                        paths = self.extract_patterns(node_id, version)  # branching: the general walk
+                        return self.materialize(paths[0]) if paths else None
+                    found = edge
+            if found is None:
+                paths = self.extract_patterns(node_id, version)
+                return self.materialize(paths[0]) if paths else None
+            chain.append(nid)
+            nid, ver = found[0], found[1]
+        match: dict[str, list] = {}
+        for eid, page in reversed(chain):
+            rows = match.get(page)
+            if rows is None:
+                match[page] = [events[eid][0]]
+            else:
+                rows.append(events[eid][0])
+        return match
 
     def materialize(self, match: dict[str, list]) -> dict[str, list]:
         events = self.events

@@ -97,7 +97,8 @@ class AfterMatchSkipStrategy:
             from flinklite.cep.pattern import MalformedPatternException
 
             raise MalformedPatternException(
-                f"{self!r}: could not skip to the first event of a match: matching would loop forever"
+                f"{self!r}: Could not skip to first element of a match: the skip target is the match's first "
+                "event, so matching would loop forever. Skip to a later step or use skip_to_next()"
             )
         return pid
 

@@ -3,7 +3,8 @@
 ``CEP.pattern`` pairs a stream with a pattern; the ``PatternStream`` it returns is turned into
 a ``DataStream`` of results by ``process``, ``select`` or ``flat_select``. On a keyed stream
 each key is matched on its own; on a non-keyed stream all events are matched together, in one
-subtask (parallelism 1), as in Flink.
+subtask (parallelism 1), as in Flink. An optional ``comparator`` (an
+:class:`~flinklite.cep.EventComparator` or a function) orders events of equal timestamps.
 
 ``select``/``flat_select`` take a function (or a ``PatternSelectFunction`` /
 ``PatternFlatSelectFunction``); with an ``OutputTag`` and a timeout function first, as in Java
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flinklite.cep._operator import CepOperator
+from flinklite.cep.event_comparator import as_sort_key
 from flinklite.cep.functions import (
     PatternFlatTimeoutFunction,
     PatternProcessFunction,
@@ -38,35 +40,34 @@ class CEP:
             raise InvalidProgramException(f"CEP.pattern needs a DataStream, got {type(input).__name__}")
         if not isinstance(pattern, Pattern):
             raise InvalidProgramException(f"CEP.pattern needs a Pattern, got {type(pattern).__name__}")
-        if comparator is not None:
-            raise InvalidProgramException(
-                "CEP.pattern: an EventComparator is not supported in flinklite; events of one timestamp "
-                "are matched in arrival order")
+        as_sort_key(comparator)  # a wrong comparator fails here, while the job is being built
         from flinklite.cep._nfa_compiler import compile_pattern
 
         compile_pattern(pattern)  # malformed patterns fail here, while the job is being built
-        return PatternStream(input, pattern)
+        return PatternStream(input, pattern, comparator=comparator)
 
 
 class PatternStream:
     def __init__(self, input: Any, pattern: Pattern, processing_time: bool = False,
-                 late_tag: OutputTag | None = None) -> None:
+                 late_tag: OutputTag | None = None, comparator: Any = None) -> None:
         self._input = input
         self._pattern = pattern
         self._processing_time = processing_time
         self._late_tag = late_tag
+        self._comparator = comparator
 
     def in_processing_time(self) -> PatternStream:
-        return PatternStream(self._input, self._pattern, True, self._late_tag)
+        return PatternStream(self._input, self._pattern, True, self._late_tag, self._comparator)
 
     def in_event_time(self) -> PatternStream:
-        return PatternStream(self._input, self._pattern, False, self._late_tag)
+        return PatternStream(self._input, self._pattern, False, self._late_tag, self._comparator)
 
     def side_output_late_data(self, late_data_output_tag: OutputTag) -> PatternStream:
         if not isinstance(late_data_output_tag, OutputTag):
             raise InvalidProgramException(
                 f"side_output_late_data needs an OutputTag, got {type(late_data_output_tag).__name__}")
-        return PatternStream(self._input, self._pattern, self._processing_time, late_data_output_tag)
+        return PatternStream(self._input, self._pattern, self._processing_time, late_data_output_tag,
+                             self._comparator)
 
     # -- results ---------------------------------------------------------------------------------
     def process(self, pattern_process_function: PatternProcessFunction, output_type: Any = None) -> Any:
@@ -77,7 +78,8 @@ class PatternStream:
 
         src = self._input
         keyed = src if isinstance(src, KeyedStream) else src.key_by(lambda v: 0)
-        payload = (self._pattern, pattern_process_function, self._processing_time, self._late_tag)
+        payload = (self._pattern, pattern_process_function, self._processing_time, self._late_tag,
+                   self._comparator)
         t = keyed._keyed("CepOperator", lambda p: CepOperator(*p), payload, output_type)
         t.side_outputs_allowed = True
         out = keyed._wrap(t)

@@ -38,10 +38,27 @@ class IterativeCondition(ABC):
 
 
 class SimpleCondition(IterativeCondition):
-    """A condition on the event alone: override ``filter(value)``."""
+    """A condition on the event alone: override ``filter(value)``, or wrap a function with
+    ``SimpleCondition.of(fn)``."""
 
     @abstractmethod
     def filter(self, value: Any) -> bool: ...  # type: ignore[override]
+
+    @staticmethod
+    def of(filter_function: Callable[[Any], bool]) -> SimpleCondition:
+        """A simple condition from a function of the event (Flink's ``SimpleCondition.of``)."""
+        if not callable(filter_function):
+            raise InvalidProgramException(
+                f"SimpleCondition.of needs a function of one event, got {type(filter_function).__name__}")
+        return _OfCondition(filter_function)
+
+
+class _OfCondition(SimpleCondition):
+    def __init__(self, fn: Callable[[Any], bool]) -> None:
+        self.fn = fn
+
+    def filter(self, value: Any) -> bool:  # type: ignore[override]
+        return self.fn(value)
 
 
 class _FunctionCondition(IterativeCondition):
@@ -76,6 +93,23 @@ def _arity(fn: Callable) -> int:
                and p.default is p.empty)
 
 
+def _test(f2: Test, simple: Callable[[Any], Any] | None = None, negates: Test | None = None) -> Test:
+    """``f2`` tagged for the NFA's fast path: ``simple`` is the same test as a function of the
+    event alone (when no part of it needs the context), ``negates`` the test it is the negation
+    of (so an IGNORE edge can reuse the TAKE edge's result instead of calling it again)."""
+    f2._cep_simple = simple  # type: ignore[attr-defined]
+    f2._cep_negates = negates  # type: ignore[attr-defined]
+    return f2
+
+
+def simple_form(t: Test | None) -> Callable[[Any], Any] | None:
+    # only tests made by _test carry the tag; a user's own function never counts as simple
+    return t._cep_simple if getattr(t, "_cep_negates", _UNTAGGED) is not _UNTAGGED else None
+
+
+_UNTAGGED = object()
+
+
 def to_test(cond: IterativeCondition | None) -> Test | None:
     """The condition as a ``test(value, ctx)`` function (``None``: always true)."""
     if cond is None:
@@ -83,11 +117,11 @@ def to_test(cond: IterativeCondition | None) -> Test | None:
     if isinstance(cond, _FunctionCondition):
         fn = cond.fn
         if cond.iterative:
-            return fn
-        return lambda v, c: fn(v)
+            return fn  # untagged: simple_form() of it is None
+        return _test(lambda v, c: fn(v), fn)
     if isinstance(cond, SimpleCondition):
         f = cond.filter
-        return lambda v, c: f(v)
+        return _test(lambda v, c: f(v), f)
     return cond.filter
 
 
@@ -96,20 +130,29 @@ def and_(a: Test | None, b: Test | None) -> Test | None:
         return b
     if b is None:
         return a
-    return lambda v, c: bool(a(v, c)) and bool(b(v, c))
+    a1, b1 = simple_form(a), simple_form(b)
+    simple = (lambda v: bool(a1(v)) and bool(b1(v))) if a1 is not None and b1 is not None else None
+    return _test(lambda v, c: bool(a(v, c)) and bool(b(v, c)), simple)
 
 
 def or_(a: Test | None, b: Test | None) -> Test | None:
     if a is None or b is None:
         return None
-    return lambda v, c: bool(a(v, c)) or bool(b(v, c))
+    a1, b1 = simple_form(a), simple_form(b)
+    simple = (lambda v: bool(a1(v)) or bool(b1(v))) if a1 is not None and b1 is not None else None
+    return _test(lambda v, c: bool(a(v, c)) or bool(b(v, c)), simple)
 
 
 def not_(a: Test | None) -> Test:
     if a is None:
         return _false
-    return lambda v, c: not a(v, c)
+    a1 = simple_form(a)
+    return _test(lambda v, c: not a(v, c), (lambda v: not a1(v)) if a1 is not None else None, a)
 
 
 def _false(v: Any, c: Any) -> bool:
     return False
+
+
+_false._cep_simple = lambda v: False  # type: ignore[attr-defined]
+_false._cep_negates = None  # type: ignore[attr-defined]

@@ -11,9 +11,19 @@ or one of the two NOT forms) and properties (single, looping, times; optional, g
 *inner* strategy between the events of one looping step (relaxed by default; ``consecutive()``
 makes it strict, ``allow_combinations()`` non-deterministic).
 
-Differences from Flink: names are snake_case (``or_`` because ``or`` is a keyword); group
-patterns (``begin(Pattern)``) and per-step ``within(…, WithinType.PREVIOUS_AND_CURRENT)`` are
-not implemented.
+*Group patterns*: ``begin``, ``next``, ``followed_by`` and ``followed_by_any`` also take a
+pattern sequence instead of a name; the :class:`GroupPattern` they return is one step made of
+that whole sequence, and takes quantifiers (``times``, ``one_or_more``, ``optional``,
+``consecutive``, ``allow_combinations``, ``until``) like a single step, but no conditions. Its
+events are reported under the names of the steps inside it.
+
+Time windows (Flink's FLIP-228): ``within(t)`` bounds a whole match (first to last event, the
+smallest ``within`` of the sequence applies); ``within(t, WithinType.PREVIOUS_AND_CURRENT)``
+bounds the gap between the step's event and the event before it; ``times(n, window_time=t)``,
+``one_or_more(window_time=t)`` and ``times_or_more(n, window_time=t)`` bound the gap between
+the repeated events of one looping step.
+
+Differences from Flink: names are snake_case (``or_`` because ``or`` is a keyword).
 """
 
 from __future__ import annotations
@@ -26,11 +36,20 @@ from flinklite.cep.conditions import IterativeCondition, as_condition
 from flinklite.common.time import _as_millis
 from flinklite.errors import InvalidProgramException
 
-__all__ = ["Pattern", "MalformedPatternException", "ConsumingStrategy", "Quantifier", "Times"]
+__all__ = ["Pattern", "GroupPattern", "MalformedPatternException", "ConsumingStrategy", "Quantifier", "Times",
+           "WithinType"]
 
 
 class MalformedPatternException(InvalidProgramException):
     """A pattern that cannot be built or compiled (Flink's ``MalformedPatternException``)."""
+
+
+class WithinType(enum.Enum):
+    """What a ``within`` window bounds (Flink's ``WithinType``): the whole match, or the gap
+    between an event and the one before it."""
+
+    FIRST_AND_LAST = "FIRST_AND_LAST"
+    PREVIOUS_AND_CURRENT = "PREVIOUS_AND_CURRENT"
 
 
 class ConsumingStrategy(enum.Enum):
@@ -62,11 +81,12 @@ class Quantifier:
 
 
 class Times:
-    """The ``from``/``to`` bounds of ``times``; ``to`` is ignored by looping steps."""
+    """The ``from``/``to`` bounds of ``times``; ``to`` is ignored by looping steps. ``window``:
+    the largest gap (ms) between two events of the step, or None."""
 
-    __slots__ = ("start", "end")
+    __slots__ = ("start", "end", "window")
 
-    def __init__(self, start: int, end: int) -> None:
+    def __init__(self, start: int, end: int, window: int | None = None) -> None:
         if not isinstance(start, int) or start <= 0:
             raise MalformedPatternException(f"times: the lower bound must be a positive int, got {start!r}")
         if not isinstance(end, int) or end < start:
@@ -74,9 +94,10 @@ class Times:
                 f"times: the upper bound ({end!r}) must be an int >= the lower bound ({start})")
         self.start = start
         self.end = end
+        self.window = window
 
     def __repr__(self) -> str:
-        return f"Times({self.start}, {self.end})"
+        return f"Times({self.start}, {self.end}" + (f", window={self.window}" if self.window else "") + ")"
 
 
 def _window_ms(window: Any) -> int:
@@ -87,6 +108,10 @@ def _window_ms(window: Any) -> int:
     if ms <= 0:
         raise MalformedPatternException(f"within: the window must be positive, got {ms} ms")
     return ms
+
+
+def _optional_window(window_time: Any) -> int | None:
+    return None if window_time is None else _window_ms(window_time)
 
 
 class Pattern:
@@ -104,30 +129,34 @@ class Pattern:
         self._condition: IterativeCondition | None = None
         self._conditions: list[tuple[str, IterativeCondition]] = []  # ("and"|"or", cond), in call order
         self._until: IterativeCondition | None = None
-        self._window: int | None = None
+        self._windows: dict[WithinType, int] = {}
         self._quantifier = Quantifier(consuming, "single")
         self._times: Times | None = None
         self._skip = skip
 
     # -- starting and extending a sequence -------------------------------------------------
     @staticmethod
-    def begin(name: str, after_match_skip_strategy: AfterMatchSkipStrategy | None = None) -> Pattern:
+    def begin(name: str | Pattern, after_match_skip_strategy: AfterMatchSkipStrategy | None = None) -> Pattern:
+        """Start a sequence with a step called ``name``, or with a group: a whole pattern sequence
+        used as one step (``Pattern.begin(Pattern.begin("a")...next("b"))``)."""
         skip = after_match_skip_strategy if after_match_skip_strategy is not None else AfterMatchSkipStrategy.no_skip()
         if not isinstance(skip, AfterMatchSkipStrategy):
             raise MalformedPatternException(f"begin: expected an AfterMatchSkipStrategy, got {skip!r}")
-        return Pattern(name, None, ConsumingStrategy.STRICT, skip)
+        return _step(name, None, ConsumingStrategy.STRICT, skip)
 
-    def next(self, name: str) -> Pattern:
-        """A step whose event must come right after this step's last event (strict contiguity)."""
-        return Pattern(name, self, ConsumingStrategy.STRICT, self._skip)
+    def next(self, name: str | Pattern) -> Pattern:
+        """A step (or group) whose event must come right after this step's last event (strict
+        contiguity)."""
+        return _step(name, self, ConsumingStrategy.STRICT, self._skip)
 
-    def followed_by(self, name: str) -> Pattern:
-        """A step whose event comes later; non-matching events in between are skipped (relaxed)."""
-        return Pattern(name, self, ConsumingStrategy.SKIP_TILL_NEXT, self._skip)
+    def followed_by(self, name: str | Pattern) -> Pattern:
+        """A step (or group) whose event comes later; non-matching events in between are skipped
+        (relaxed contiguity)."""
+        return _step(name, self, ConsumingStrategy.SKIP_TILL_NEXT, self._skip)
 
-    def followed_by_any(self, name: str) -> Pattern:
+    def followed_by_any(self, name: str | Pattern) -> Pattern:
         """Like ``followed_by``, but every later matching event starts another branch."""
-        return Pattern(name, self, ConsumingStrategy.SKIP_TILL_ANY, self._skip)
+        return _step(name, self, ConsumingStrategy.SKIP_TILL_ANY, self._skip)
 
     def not_next(self, name: str) -> Pattern:
         """The event right after this step's last event must not match the new step."""
@@ -167,30 +196,40 @@ class Pattern:
         self._until = as_condition(condition, "until")
         return self
 
-    def within(self, window_time: Any) -> Pattern:
-        """The whole match must fit in ``window_time`` (first to last event). With several
-        ``within`` calls in a sequence, the smallest applies."""
-        self._window = _window_ms(window_time)
+    def within(self, window_time: Any, within_type: WithinType = WithinType.FIRST_AND_LAST) -> Pattern:
+        """The whole match must fit in ``window_time`` (first to last event; with several such
+        ``within`` calls in a sequence the smallest applies), or, with
+        ``WithinType.PREVIOUS_AND_CURRENT``, this step's event must come within ``window_time``
+        of the event before it."""
+        if not isinstance(within_type, WithinType):
+            raise MalformedPatternException(f"within: expected a WithinType, got {within_type!r}")
+        self._windows[within_type] = _window_ms(window_time)
         return self
 
     # -- quantifiers ---------------------------------------------------------------------------
-    def one_or_more(self) -> Pattern:
+    def one_or_more(self, window_time: Any = None) -> Pattern:
+        """One or more events (``window_time``: the largest gap between two of them)."""
         self._check_no_not("one_or_more")
         self._check_no_quantifier()
         self._quantifier = _requantify(self._quantifier, "looping")
-        self._times = Times(1, 1)
+        self._times = Times(1, 1, _optional_window(window_time))
         return self
 
-    def times_or_more(self, times: int) -> Pattern:
+    def times_or_more(self, times: int, window_time: Any = None) -> Pattern:
+        """``times`` or more events (``window_time``: the largest gap between two of them)."""
         self._check_no_not("times_or_more")
         self._check_no_quantifier()
         self._quantifier = _requantify(self._quantifier, "looping")
-        self._times = Times(times, times)
+        self._times = Times(times, times, _optional_window(window_time))
         return self
 
-    def times(self, from_times: int, to_times: int | None = None) -> Pattern:
+    def times(self, from_times: int, to_times: Any = None, window_time: Any = None) -> Pattern:
         """Exactly ``from_times`` events, or between ``from_times`` and ``to_times``
-        (``times(0, n)`` makes the step optional)."""
+        (``times(0, n)`` makes the step optional); ``window_time`` (also accepted in the place of
+        ``to_times``, as Java's ``times(n, windowTime)``): the largest gap between two of them."""
+        if to_times is not None and not isinstance(to_times, int):
+            to_times, window_time = None, to_times
+        window = _optional_window(window_time)
         self._check_no_not("times")
         self._check_no_quantifier()
         q = _requantify(self._quantifier, "times")
@@ -201,7 +240,7 @@ class Pattern:
         elif from_times == 0:
             q.properties.add("optional")
             from_times = 1
-        self._times = Times(from_times, to_times)
+        self._times = Times(from_times, to_times, window)
         self._quantifier = q
         return self
 
@@ -211,12 +250,19 @@ class Pattern:
             raise MalformedPatternException(f"optional on '{self._name}': a NOT pattern cannot be optional")
         if q.has("optional"):
             raise MalformedPatternException(f"optional on '{self._name}': optional already applied")
+        prev = self._previous
+        if prev is not None and prev.get_quantifier().has("greedy"):
+            raise MalformedPatternException(
+                f"optional on '{self._name}': Optional pattern cannot be preceded by greedy pattern "
+                f"('{prev.get_name()}'); make that one non-greedy")
         q.properties.add("optional")
         return self
 
     def greedy(self) -> Pattern:
         q = self._quantifier
         self._check_no_not("greedy")
+        if isinstance(self, GroupPattern):
+            raise MalformedPatternException("greedy: Option not applicable to group pattern")
         if q.has("single"):
             raise MalformedPatternException(
                 f"greedy on '{self._name}': greedy applies to a quantifier (one_or_more, times, ...), "
@@ -263,9 +309,9 @@ class Pattern:
     def get_times(self) -> Times | None:
         return self._times
 
-    def get_window_time(self) -> int | None:
+    def get_window_time(self, within_type: WithinType = WithinType.FIRST_AND_LAST) -> int | None:
         """The ``within`` window of this step in ms (None: none)."""
-        return self._window
+        return self._windows.get(within_type)
 
     def get_until_condition(self) -> IterativeCondition | None:
         return self._until
@@ -299,6 +345,48 @@ class Pattern:
             raise MalformedPatternException(
                 f"a NOT pattern after the optional pattern '{self._name}' is not supported. Use two "
                 "patterns instead, one with and one without the optional step.")
+
+
+class GroupPattern(Pattern):
+    """A pattern sequence used as one step (Flink's ``GroupPattern``): made by ``begin``, ``next``,
+    ``followed_by`` or ``followed_by_any`` with a :class:`Pattern` instead of a name."""
+
+    def __init__(self, previous: Pattern | None, raw: Pattern, consuming: ConsumingStrategy,
+                 skip: AfterMatchSkipStrategy) -> None:
+        super().__init__("GroupPattern", previous, consuming, skip)
+        self._raw = raw
+
+    def get_raw_pattern(self) -> Pattern:
+        """The last step of the sequence inside the group."""
+        return self._raw
+
+    def where(self, condition: Any) -> Pattern:
+        raise MalformedPatternException(
+            "GroupPattern does not support where clause: put the condition on the steps inside the group")
+
+    def or_(self, condition: Any) -> Pattern:
+        raise MalformedPatternException(
+            "GroupPattern does not support or clause: put the condition on the steps inside the group")
+
+    def subtype(self, cls: type) -> Pattern:
+        raise MalformedPatternException(
+            "GroupPattern does not support subtype clause: put it on the steps inside the group")
+
+    def __repr__(self) -> str:
+        inner = repr(self._raw)[len("Pattern("):-1]
+        steps = []
+        p: Pattern | None = self._previous
+        while p is not None:
+            steps.append(f"{p._name}{p._quantifier!r}")
+            p = p._previous
+        head = " -> ".join(reversed(steps))
+        return "Pattern(" + (head + " -> " if head else "") + f"({inner}){self._quantifier!r})"
+
+
+def _step(name: Any, previous: Pattern | None, consuming: ConsumingStrategy, skip: AfterMatchSkipStrategy) -> Pattern:
+    if isinstance(name, Pattern):
+        return GroupPattern(previous, name, consuming, skip)
+    return Pattern(name, previous, consuming, skip)
 
 
 def _requantify(q: Quantifier, kind: str) -> Quantifier:

@@ -161,15 +161,20 @@ EXPECTED_ALL = {
         "JobCancellationException", "JobExecutionException", "KeySelectionError", "UnsupportedFeature",
     ],
     "flinklite.cep": [
-        "AfterMatchSkipStrategy", "CEP", "IterativeCondition", "MalformedPatternException", "Pattern",
+        "AfterMatchSkipStrategy", "CEP", "EventComparator", "GroupPattern", "IterativeCondition",
+        "MalformedPatternException", "Pattern",
         "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
         "PatternSelectFunction", "PatternStream", "PatternTimeoutFunction", "SimpleCondition",
-        "TimedOutPartialMatchHandler",
+        "TimedOutPartialMatchHandler", "WithinType",
     ],
-    "flinklite.cep.pattern": ["ConsumingStrategy", "MalformedPatternException", "Pattern", "Quantifier", "Times"],
+    "flinklite.cep.pattern": [
+        "ConsumingStrategy", "GroupPattern", "MalformedPatternException", "Pattern", "Quantifier", "Times",
+        "WithinType",
+    ],
     "flinklite.cep.conditions": ["IterativeCondition", "SimpleCondition"],
     "flinklite.cep.after_match_skip_strategy": ["AfterMatchSkipStrategy"],
     "flinklite.cep.cep": ["CEP", "PatternStream"],
+    "flinklite.cep.event_comparator": ["EventComparator"],
     "flinklite.cep.functions": [
         "PatternFlatSelectFunction", "PatternFlatTimeoutFunction", "PatternProcessFunction",
         "PatternSelectFunction", "PatternTimeoutFunction", "TimedOutPartialMatchHandler",
