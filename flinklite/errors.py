@@ -27,6 +27,8 @@ __all__ = [
     "JobExecutionException",
     "JobCancellationException",
     "KeySelectionError",
+    "TableException",
+    "ValidationException",
 ]
 
 
@@ -44,6 +46,16 @@ class IllegalStateException(FlinkliteError, RuntimeError):
 
 class KeySelectionError(FlinkliteError, TypeError):
     """A key selector returned a key that cannot be hashed deterministically."""
+
+
+class TableException(InvalidProgramException):
+    """A Table API / SQL program cannot be planned or run as written (Flink's ``TableException``)."""
+
+
+class ValidationException(TableException):
+    """A SQL statement or Table API call failed validation before any job started (Flink's
+    ``ValidationException``): an unknown column, table or function, or a type error. The message
+    names the position in the statement (``line 3, column 12``) when there is one."""
 
 
 class JobExecutionException(FlinkliteError, RuntimeError):

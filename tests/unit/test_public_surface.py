@@ -76,7 +76,7 @@ EXPECTED_ALL = {
     "flinklite.datastream.connectors.two_phase_commit": ["TransactionContext", "TwoPhaseCommitSink"],
     "flinklite.errors": [
         "FlinkliteError", "IllegalStateException", "InvalidProgramException", "JobCancellationException",
-        "JobExecutionException", "KeySelectionError",
+        "JobExecutionException", "KeySelectionError", "TableException", "ValidationException",
     ],
 }
 
