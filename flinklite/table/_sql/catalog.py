@@ -131,19 +131,11 @@ def _fields_of(table: CatalogTable, tz: Any) -> tuple[list[Field], list]:
 def resolve(t_env: Any, name: str, node: exp.Expression | None, sql: str | None = None) -> Any:
     entry = t_env._catalog.get(name)
     if entry is None:
-        lowered = {k.lower(): k for k in t_env._catalog}
-        if name.lower() in lowered and False:
-            entry = t_env._catalog[lowered[name.lower()]]
-        else:
-            raise validation_error(node, sql, f"Object '{name}' not found")
+        raise validation_error(node, sql, f"Object '{name}' not found")
     kind, obj = entry
     if kind == "view":
         return obj._rel()
     return resolve_catalog_table(t_env, obj)
-
-
-class _SourceRel:
-    pass
 
 
 def resolve_catalog_table(t_env: Any, table: CatalogTable) -> Any:
@@ -316,3 +308,7 @@ def schema_from_expressions(data_stream: Any, exprs: tuple) -> Any:
         b.column(n, sql_type_of(types[i]) if i < len(types) else "STRING")
     del in_names
     return b.build()
+
+
+# the built-in connectors register themselves (after register_connector exists)
+from flinklite.table._sql import connectors as _builtin_connectors  # noqa: E402,F401

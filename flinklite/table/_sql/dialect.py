@@ -9,6 +9,8 @@ into :class:`TableArg` and :class:`Descriptor` nodes the planner dispatches on.
 
 from __future__ import annotations
 
+import logging
+
 from typing import Any
 
 from sqlglot import exp
@@ -97,6 +99,10 @@ class Flink(Dialect):
         KEYWORDS.pop("SESSION", None)
 
     Parser = FlinkParser
+
+
+# sqlglot logs a warning when it falls back to a raw Command (SHOW ...); we handle those ourselves
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def parse(sql: str) -> list[exp.Expression]:

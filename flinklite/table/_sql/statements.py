@@ -176,8 +176,10 @@ def execute(t_env: Any, sql: str) -> TableResult:
             raise ValidationException(f"Table with identifier 'default_catalog.default_database.{name}' does not "
                                       "exist.")
         return OK()
-    if isinstance(node, exp.Show):
-        what = node.name.upper()
+    if isinstance(node, (exp.Show, exp.Command)) and (isinstance(node, exp.Show) or node.name.upper() == "SHOW"):
+        what = node.name.upper() if isinstance(node, exp.Show) else \
+            (node.expression.name if isinstance(node.expression, exp.Expression) else str(node.expression)).upper()
+        what = what.split()[-1] if what else what
         if what in ("TABLES", "VIEWS"):
             names = sorted(n for n in t_env._catalog if not n.startswith("_flinklite"))
             return TableResult(ResultKind.SUCCESS_WITH_CONTENT, ["table name"], [None], rows=[(n,) for n in names])
