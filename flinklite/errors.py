@@ -7,12 +7,18 @@ name and uid, subtask, record) and what to do about it::
 
     FlinkliteError                      base of everything flinklite raises on purpose
     +-- InvalidProgramException         the program is wrong; raised while the job is built or opened
+    |   +-- TableException              a Table API / SQL program cannot be planned
+    |       +-- ValidationException     unknown column/table/function or a type error in SQL
     +-- IllegalStateException           an API called where it is not allowed (e.g. a timer in a
     |                                   non-keyed function, a write to read-only broadcast state)
     +-- JobExecutionException           the job failed while running; ``__cause__`` is the user's
     |   |                               exception with its traceback
     |   +-- JobCancellationException    the job was cancelled
     +-- KeySelectionError               a key selector returned a key flinklite cannot partition on
+    +-- UnsupportedFeature              a PyFlink API flinklite knows but cannot run (yet); the
+        |                               message names the alternative
+        +-- ConnectorNotAvailable       a connector to an external system (Kafka, JDBC, ...):
+                                        importable and configurable, not runnable
 
 User exceptions are never swallowed: they arrive as the ``__cause__`` of a
 ``JobExecutionException``, so ``raise ... from`` chains show the user's traceback first.
@@ -29,6 +35,8 @@ __all__ = [
     "KeySelectionError",
     "TableException",
     "ValidationException",
+    "UnsupportedFeature",
+    "ConnectorNotAvailable",
 ]
 
 
@@ -82,3 +90,20 @@ class JobExecutionException(FlinkliteError, RuntimeError):
 
 class JobCancellationException(JobExecutionException):
     """The job was cancelled before it finished."""
+
+
+class UnsupportedFeature(FlinkliteError, NotImplementedError):
+    """A PyFlink API that flinklite provides by name but cannot run.
+
+    Raised when the feature is *used* (constructed, built, or put into a job), never at import
+    time, so a PyFlink program that merely imports the name still loads. The message names what
+    to use instead.
+    """
+
+
+class ConnectorNotAvailable(UnsupportedFeature):
+    """A connector to an external system that this process cannot reach (yet).
+
+    Its builders validate and keep their configuration (so programs can be written and tested
+    for that part); putting the connector into a job raises this error.
+    """

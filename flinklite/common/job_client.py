@@ -15,6 +15,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
+from flinklite.common.job_id import JobID
 from flinklite.common.job_status import JobStatus
 
 __all__ = ["JobClient"]
@@ -115,8 +116,8 @@ class JobClient:
         return f
 
     # -- PyFlink's API ------------------------------------------------------------------------
-    def get_job_id(self) -> str:
-        return self._job.job_id
+    def get_job_id(self) -> JobID:
+        return JobID(self._job.job_id)
 
     def get_job_status(self) -> Future:
         return _done(_STATUS.get(self._job.status, JobStatus.RUNNING))

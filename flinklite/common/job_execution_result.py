@@ -3,7 +3,10 @@ returns once a job has finished."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flinklite.common.job_id import JobID
 
 __all__ = ["JobExecutionResult"]
 
@@ -15,8 +18,10 @@ class JobExecutionResult:
         self._net_runtime = net_runtime_ms
         self._accumulators = accumulators or {}
 
-    def get_job_id(self) -> str:
-        return self._job_id
+    def get_job_id(self) -> JobID:
+        from flinklite.common.job_id import JobID
+
+        return JobID(self._job_id)
 
     def get_net_runtime(self) -> int:
         return self._net_runtime

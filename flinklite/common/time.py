@@ -15,6 +15,9 @@ PyFlink's returns a wrong value (it gives -901 for ``of_epoch_milli(-1)``).
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 __all__ = ["Duration", "Instant", "Time"]
 
 _NANOS_PER_SECOND = 1_000_000_000
@@ -158,3 +161,14 @@ class Time:
 
     def __reduce__(self) -> tuple[type[Time], tuple[int]]:
         return Time, (self._milliseconds,)
+
+
+def _as_millis(value: Any) -> int | None:
+    """``value`` as a whole number of milliseconds: an int, a :class:`Time`, a :class:`Duration`
+    or a ``datetime.timedelta``; None for anything else (each caller words its own error)."""
+    if isinstance(value, int):
+        return None if isinstance(value, bool) else value
+    if isinstance(value, datetime.timedelta):
+        return int(value / datetime.timedelta(milliseconds=1))
+    to_ms = getattr(value, "to_milliseconds", None)
+    return int(to_ms()) if to_ms is not None else None

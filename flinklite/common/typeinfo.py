@@ -885,12 +885,40 @@ class RowTypeInfo(TypeInformation):
         return f"RowTypeInfo({body})"
 
 
+def _tuple_fast_accept(field_types: list[TypeInformation]) -> Any:
+    """A generated ``check(value) -> bool`` that is True only for a tuple of exactly the declared
+    arity whose fields already have the exact Python class (and, for ints, the range) they would
+    have after conversion, so the tuple can pass unchanged; None when some field always needs
+    converting (FLOAT, nested types, ...). Anything it rejects takes the full, per-field path,
+    which converts or raises the usual error."""
+    conditions = ["type(v) is tuple", f"len(v) == {len(field_types)}"]
+    names: dict[str, Any] = {}
+    for i, t in enumerate(field_types):
+        if type(t) is not BasicTypeInfo:
+            return None
+        cls = _EXACT_CLASSES.get(t._basic_type)
+        if cls is None or cls is type(None):
+            return None
+        names[f"c{i}"] = cls
+        conditions.append(f"type(v[{i}]) is c{i}")
+        if cls is int and t._basic_type is not BasicType.BIG_INT:
+            conditions.append(f"{t._low} <= v[{i}] <= {t._high}")
+    code = f"lambda v: {' and '.join(conditions)}"
+    return eval(code, names)  # noqa: S307 - the text is built above from type objects only
+
+
 class TupleTypeInfo(TypeInformation):
     """Python tuples of a fixed arity (``Types.TUPLE``); fields cannot be ``None``."""
 
     def __init__(self, field_types: list[TypeInformation]) -> None:
         self._field_types = field_types
+        # Built once per type: a check that accepts a tuple already in its final shape.
+        self._fast_accept = _tuple_fast_accept(field_types)
         super().__init__()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The fast check is generated code; rebuild it instead of pickling it.
+        return type(self), (self._field_types,)
 
     def get_field_types(self) -> list[TypeInformation]:
         return self._field_types
@@ -911,6 +939,9 @@ class TupleTypeInfo(TypeInformation):
         return tuple(obj)
 
     def _coerce_nonnull(self, value: Any) -> Any:
+        fast = self._fast_accept
+        if fast is not None and fast(value):
+            return value
         if not isinstance(value, tuple):
             raise _mismatch(self, "a tuple", value)
         types = self._field_types
@@ -920,6 +951,9 @@ class TupleTypeInfo(TypeInformation):
         return tuple([t._coerce_nonnull(v) for t, v in zip(types, value, strict=False)])
 
     def _coerce_from_collection(self, value: Any) -> Any:
+        fast = self._fast_accept
+        if fast is not None and fast(value):
+            return value
         if value is None:
             return None
         if isinstance(value, (list, Row)):

@@ -7,6 +7,8 @@ exactly: bounded out-of-orderness ``B`` emits ``max_ts - B - 1`` every auto-wate
 
 Not in PyFlink (Java Flink's API, non-portable): :class:`WatermarkGenerator`, :class:`WatermarkOutput`
 and ``WatermarkStrategy.for_generator``, for custom (e.g. punctuated) watermarks.
+``AssignerWithPeriodicWatermarksWrapper`` wraps Flink's legacy Java assigners; it exists by name and
+raises :class:`~flinklite.errors.UnsupportedFeature` when constructed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from flinklite.errors import InvalidProgramException
+from flinklite.common.time import _as_millis
+from flinklite.errors import InvalidProgramException, UnsupportedFeature
 
-__all__ = ["WatermarkStrategy", "TimestampAssigner", "WatermarkGenerator", "WatermarkOutput"]
+__all__ = [
+    "AssignerWithPeriodicWatermarksWrapper", "WatermarkStrategy", "TimestampAssigner", "WatermarkGenerator",
+    "WatermarkOutput",
+]
 
 
 class TimestampAssigner(ABC):
@@ -53,12 +59,10 @@ class WatermarkGenerator(ABC):
 
 
 def _millis(duration: Any, what: str) -> int:
-    if isinstance(duration, int):
-        return duration
-    to_ms = getattr(duration, "to_milliseconds", None)
-    if to_ms is None:
+    ms = _as_millis(duration)
+    if ms is None:
         raise InvalidProgramException(f"{what}: expected a Duration (Duration.of_millis(...)), got {duration!r}")
-    return int(to_ms())
+    return ms
 
 
 class WatermarkStrategy:
@@ -151,3 +155,12 @@ class WatermarkStrategy:
     def __repr__(self) -> str:
         extra = "" if self._idle_timeout_ms is None else f".with_idleness({self._idle_timeout_ms} ms)"
         return f"WatermarkStrategy.{self._description}{extra}"
+
+
+class AssignerWithPeriodicWatermarksWrapper:
+    """PyFlink's wrapper of a legacy Java ``AssignerWithPeriodicWatermarks`` (deprecated)."""
+
+    def __init__(self, j_assigner_with_periodic_watermarks: Any = None) -> None:
+        raise UnsupportedFeature(
+            "AssignerWithPeriodicWatermarksWrapper wraps a legacy Java watermark assigner, which flinklite "
+            "cannot run; use WatermarkStrategy.for_bounded_out_of_orderness(...).with_timestamp_assigner(...)")

@@ -6,6 +6,7 @@ run with ``env.execute()`` or ``stream.execute_and_collect()``. Each submodule m
 (sources and sinks), ``output_tag``, ``time_domain``, ``execution_mode``, ``timerservice``.
 """
 
+from flinklite.datastream.async_data_stream import AsyncDataStream
 from flinklite.datastream.checkpoint_config import CheckpointConfig, ExternalizedCheckpointRetention
 from flinklite.datastream.checkpointing_mode import CheckpointingMode
 from flinklite.datastream.connectors.base import Sink, Source
@@ -21,6 +22,9 @@ from flinklite.datastream.data_stream import (
 from flinklite.datastream.execution_mode import RuntimeExecutionMode
 from flinklite.datastream.functions import (
     AggregateFunction,
+    AsyncFunction,
+    AsyncRetryPredicate,
+    AsyncRetryStrategy,
     BroadcastProcessFunction,
     CoFlatMapFunction,
     CoMapFunction,
@@ -42,6 +46,7 @@ from flinklite.datastream.functions import (
     WindowFunction,
 )
 from flinklite.datastream.output_tag import OutputTag
+from flinklite.datastream.slot_sharing_group import MemorySize, SlotSharingGroup
 from flinklite.datastream.stream_execution_environment import StreamExecutionEnvironment
 from flinklite.datastream.time_domain import TimeDomain
 from flinklite.datastream.timerservice import TimerService
@@ -59,6 +64,10 @@ from flinklite.datastream.windowed_stream import AllWindowedStream, WindowedStre
 
 __all__ = [
     "StreamExecutionEnvironment",
+    "AsyncDataStream",
+    "AsyncFunction",
+    "AsyncRetryPredicate",
+    "AsyncRetryStrategy",
     "DataStream",
     "KeyedStream",
     "ConnectedStreams",
@@ -105,4 +114,6 @@ __all__ = [
     "MergingWindowAssigner",
     "TriggerResult",
     "Trigger",
+    "SlotSharingGroup",
+    "MemorySize",
 ]

@@ -55,7 +55,18 @@ __all__ = [
     "BroadcastConnectedStream",
     "DataStreamSink",
     "CloseableIterator",
+    "WindowedStream",  # noqa: F822 - resolved by the module __getattr__ below
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PyFlink exports WindowedStream from data_stream; ours lives in windowed_stream, which
+    # imports this module, so it is resolved lazily.
+    if name == "WindowedStream":
+        from flinklite.datastream.windowed_stream import WindowedStream
+
+        return WindowedStream
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _key_fn(key_selector: Any, api: str) -> Any:
@@ -312,6 +323,10 @@ class DataStream:
                           (sink_identifier, self.get_type()))
 
     def add_sink(self, sink_func: Any) -> DataStreamSink:
+        from flinklite.datastream.connectors.base import Sink
+
+        if isinstance(sink_func, Sink):  # e.g. JdbcSink, a SinkFunction in PyFlink and a Sink here
+            return self._sink("Sink: Unnamed", lambda s: sink_ops.SinkWriterOperator(s), sink_func)
         if not (hasattr(sink_func, "invoke") or callable(sink_func)):
             raise InvalidProgramException(
                 "add_sink needs a SinkFunction (with invoke(value, context)) or a callable value -> None"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from enum import Enum
 from typing import Any
 
 from flinklite.datastream.state import (
@@ -65,6 +66,10 @@ __all__ = [
     "FlatJoinFunction",
     "CoGroupFunction",
     "ProcessJoinFunction",
+    "AsyncFunction",
+    "AsyncFunctionDescriptor",
+    "AsyncRetryPredicate",
+    "AsyncRetryStrategy",
 ]
 
 
@@ -474,3 +479,74 @@ class ProcessJoinFunction(Function):
 
     @abstractmethod
     def process_element(self, left: Any, right: Any, ctx: ProcessJoinFunction.Context) -> Iterable | None: ...
+
+
+# -- async I/O (see flinklite.datastream.async_data_stream) ------------------------------------
+class AsyncFunction(Function):
+    """A function that calls an external system without blocking the stream (Flink's async I/O).
+
+    ``async def async_invoke(self, value)`` returns the list of results for ``value`` (an empty
+    list emits nothing). Many calls are in flight at once, up to the operator's capacity; each
+    result keeps the timestamp of its input record. Raising from ``async_invoke`` fails the job
+    (and, with checkpointing, restarts it), unless a retry strategy retries it.
+    """
+
+    @abstractmethod
+    async def async_invoke(self, value: Any) -> list:
+        """Start the request for ``value`` and return its results once they are there."""
+
+    def timeout(self, value: Any) -> list:
+        """Called (on the task, not in the event loop) when ``value``'s call ran out of time,
+        retries included. Return results to emit instead, or raise; the default raises."""
+        raise TimeoutError(f"Async function call has timed out for input: {value!r}")
+
+
+class AsyncRetryPredicate(ABC):
+    """When a finished attempt should be tried again: ``result_predicate()`` tests a result list,
+    ``exception_predicate()`` an exception; either may be None (never retry on that)."""
+
+    @abstractmethod
+    def result_predicate(self) -> Callable[[list], bool] | None: ...
+
+    @abstractmethod
+    def exception_predicate(self) -> Callable[[BaseException], bool] | None: ...
+
+
+class AsyncRetryStrategy(ABC):
+    """How often and how late to retry an async call (Flink's ``AsyncRetryStrategy``).
+
+    ``current_attempts`` counts the attempts made so far, starting at 1, so ``can_retry(n)`` is
+    asked after the ``n``-th attempt and ``get_backoff_time_millis(n)`` is the pause before the
+    attempt ``n + 1``.
+    """
+
+    @abstractmethod
+    def can_retry(self, current_attempts: int) -> bool: ...
+
+    @abstractmethod
+    def get_backoff_time_millis(self, current_attempts: int) -> int: ...
+
+    @abstractmethod
+    def get_retry_predicate(self) -> AsyncRetryPredicate: ...
+
+    @staticmethod
+    def no_restart() -> AsyncRetryStrategy:
+        from flinklite.datastream.async_retry_strategies import NO_RETRY_STRATEGY
+
+        return NO_RETRY_STRATEGY
+
+
+class AsyncFunctionDescriptor:
+    """Everything the async wait operator needs to know about one ``AsyncDataStream`` call."""
+
+    class OutputMode(Enum):
+        ORDERED = 0
+        UNORDERED = 1
+
+    def __init__(self, async_function: AsyncFunction, timeout: Any, capacity: int,
+                 async_retry_strategy: AsyncRetryStrategy, output_mode: AsyncFunctionDescriptor.OutputMode) -> None:
+        self.async_function = async_function
+        self.timeout = timeout
+        self.capacity = capacity
+        self.async_retry_strategy = async_retry_strategy
+        self.output_mode = output_mode

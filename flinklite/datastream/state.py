@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from enum import Enum
 from typing import Any
 
 from flinklite.errors import InvalidProgramException
@@ -34,6 +35,7 @@ __all__ = [
     "MapStateDescriptor",
     "ReducingStateDescriptor",
     "AggregatingStateDescriptor",
+    "StateTtlConfig",
 ]
 
 
@@ -191,10 +193,22 @@ class StateDescriptor(ABC):
         return self.name
 
     def enable_time_to_live(self, ttl_config: Any) -> None:
-        raise InvalidProgramException(
-            f"state '{self.name}': state TTL is not available in this flinklite version; remove "
-            "enable_time_to_live(...) or clear the state yourself with a timer."
-        )
+        """Let the values of this state expire ``ttl`` after their last write (or read, with
+        ``OnReadAndWrite``). Only value state has TTL in this flinklite version."""
+        if not isinstance(ttl_config, StateTtlConfig):
+            raise InvalidProgramException(
+                f"state '{self.name}': enable_time_to_live expects a StateTtlConfig "
+                f"(StateTtlConfig.new_builder(Time.seconds(n)).build()), got {type(ttl_config).__name__}"
+            )
+        if self.kind != "value" and ttl_config.is_enabled():
+            raise InvalidProgramException(
+                f"state '{self.name}': state TTL is only implemented for ValueState in this flinklite "
+                f"version, not for {self.kind} state; use a ValueState or clear the state with a timer."
+            )
+        self._ttl_config = ttl_config
+
+    def get_ttl_config(self) -> Any:
+        return self._ttl_config
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
@@ -263,3 +277,209 @@ class AggregatingStateDescriptor(StateDescriptor):
 
     def get_agg_function(self) -> Any:
         return self.agg_function
+
+
+def _ttl_millis(ttl: Any) -> int:
+    to_ms = getattr(ttl, "to_milliseconds", None)
+    if to_ms is None or isinstance(ttl, bool):
+        if isinstance(ttl, int) and not isinstance(ttl, bool):
+            return ttl
+        raise InvalidProgramException(
+            f"StateTtlConfig: the TTL must be a Time or Duration (e.g. Time.seconds(10)), got {ttl!r}"
+        )
+    return int(to_ms())
+
+
+class StateTtlConfig:
+    """Time-to-live of keyed state (Flink's ``StateTtlConfig``). A value's last-access timestamp is
+    set when it is written (and read, with ``OnReadAndWrite``); once ``ttl`` has passed, it is
+    expired. Time is processing time, read from the job's clock (``flinklite.clock: manual`` makes
+    it deterministic in tests)."""
+
+    class UpdateType(Enum):
+        Disabled = 0
+        OnCreateAndWrite = 1
+        OnReadAndWrite = 2
+
+    class StateVisibility(Enum):
+        ReturnExpiredIfNotCleanedUp = 0
+        NeverReturnExpired = 1
+
+    class TtlTimeCharacteristic(Enum):
+        ProcessingTime = 0
+
+    def __init__(self, update_type: UpdateType, state_visibility: StateVisibility,
+                 ttl_time_characteristic: TtlTimeCharacteristic, ttl: Any,
+                 cleanup_strategies: StateTtlConfig.CleanupStrategies) -> None:
+        self._update_type = update_type
+        self._state_visibility = state_visibility
+        self._ttl_time_characteristic = ttl_time_characteristic
+        self._ttl = ttl
+        self.ttl_ms = _ttl_millis(ttl)
+        if self.ttl_ms <= 0:
+            raise InvalidProgramException(f"StateTtlConfig: the TTL must be positive, got {self.ttl_ms} ms")
+        self._cleanup_strategies = cleanup_strategies
+
+    @staticmethod
+    def new_builder(ttl: Any) -> StateTtlConfig.Builder:
+        return StateTtlConfig.Builder(ttl)
+
+    def get_update_type(self) -> StateTtlConfig.UpdateType:
+        return self._update_type
+
+    def get_state_visibility(self) -> StateTtlConfig.StateVisibility:
+        return self._state_visibility
+
+    def get_ttl(self) -> Any:
+        return self._ttl
+
+    def get_ttl_time_characteristic(self) -> StateTtlConfig.TtlTimeCharacteristic:
+        return self._ttl_time_characteristic
+
+    def is_enabled(self) -> bool:
+        return self._update_type is not StateTtlConfig.UpdateType.Disabled
+
+    def get_cleanup_strategies(self) -> StateTtlConfig.CleanupStrategies:
+        return self._cleanup_strategies
+
+    def __repr__(self) -> str:
+        return (f"StateTtlConfig(update_type={self._update_type.name}, "
+                f"state_visibility={self._state_visibility.name}, ttl={self.ttl_ms} ms)")
+
+    class Builder:
+        def __init__(self, ttl: Any) -> None:
+            _ttl_millis(ttl)
+            self._ttl = ttl
+            self._update_type = StateTtlConfig.UpdateType.OnCreateAndWrite
+            self._state_visibility = StateTtlConfig.StateVisibility.NeverReturnExpired
+            self._ttl_time_characteristic = StateTtlConfig.TtlTimeCharacteristic.ProcessingTime
+            self._is_cleanup_in_background = True
+            self._strategies: dict = {}
+
+        def set_update_type(self, update_type: StateTtlConfig.UpdateType) -> StateTtlConfig.Builder:
+            self._update_type = update_type
+            return self
+
+        def update_ttl_on_create_and_write(self) -> StateTtlConfig.Builder:
+            return self.set_update_type(StateTtlConfig.UpdateType.OnCreateAndWrite)
+
+        def update_ttl_on_read_and_write(self) -> StateTtlConfig.Builder:
+            return self.set_update_type(StateTtlConfig.UpdateType.OnReadAndWrite)
+
+        def set_state_visibility(self, state_visibility: StateTtlConfig.StateVisibility) -> StateTtlConfig.Builder:
+            self._state_visibility = state_visibility
+            return self
+
+        def return_expired_if_not_cleaned_up(self) -> StateTtlConfig.Builder:
+            return self.set_state_visibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
+
+        def never_return_expired(self) -> StateTtlConfig.Builder:
+            return self.set_state_visibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+
+        def set_ttl_time_characteristic(self, characteristic: StateTtlConfig.TtlTimeCharacteristic
+                                        ) -> StateTtlConfig.Builder:
+            self._ttl_time_characteristic = characteristic
+            return self
+
+        def use_processing_time(self) -> StateTtlConfig.Builder:
+            return self.set_ttl_time_characteristic(StateTtlConfig.TtlTimeCharacteristic.ProcessingTime)
+
+        def cleanup_full_snapshot(self) -> StateTtlConfig.Builder:
+            s = StateTtlConfig.CleanupStrategies
+            self._strategies[s.Strategies.FULL_STATE_SCAN_SNAPSHOT] = s.EMPTY_STRATEGY
+            return self
+
+        def cleanup_incrementally(self, cleanup_size: int, run_cleanup_for_every_record: bool
+                                  ) -> StateTtlConfig.Builder:
+            s = StateTtlConfig.CleanupStrategies
+            self._strategies[s.Strategies.INCREMENTAL_CLEANUP] = s.IncrementalCleanupStrategy(
+                cleanup_size, run_cleanup_for_every_record)
+            return self
+
+        def cleanup_in_rocksdb_compact_filter(self, query_time_after_num_entries: int,
+                                              periodic_compaction_time: Any = None) -> StateTtlConfig.Builder:
+            s = StateTtlConfig.CleanupStrategies
+            self._strategies[s.Strategies.ROCKSDB_COMPACTION_FILTER] = s.RocksdbCompactFilterCleanupStrategy(
+                query_time_after_num_entries, periodic_compaction_time)
+            return self
+
+        def disable_cleanup_in_background(self) -> StateTtlConfig.Builder:
+            self._is_cleanup_in_background = False
+            return self
+
+        def set_ttl(self, ttl: Any) -> StateTtlConfig.Builder:
+            _ttl_millis(ttl)
+            self._ttl = ttl
+            return self
+
+        def build(self) -> StateTtlConfig:
+            return StateTtlConfig(self._update_type, self._state_visibility, self._ttl_time_characteristic,
+                                  self._ttl, StateTtlConfig.CleanupStrategies(
+                                      dict(self._strategies), self._is_cleanup_in_background))
+
+    class CleanupStrategies:
+        """When expired values are removed besides on read: in full snapshots (they are left out of
+        the snapshot), or incrementally (a few entries checked on each state access)."""
+
+        class Strategies(Enum):
+            FULL_STATE_SCAN_SNAPSHOT = 0
+            INCREMENTAL_CLEANUP = 1
+            ROCKSDB_COMPACTION_FILTER = 2
+
+        class CleanupStrategy(ABC):  # noqa: B024 - a marker base, as in Flink
+            pass
+
+        class EmptyCleanupStrategy(CleanupStrategy):
+            pass
+
+        class IncrementalCleanupStrategy(CleanupStrategy):
+            def __init__(self, cleanup_size: int, run_cleanup_for_every_record: bool) -> None:
+                if not isinstance(cleanup_size, int) or cleanup_size < 0:
+                    raise InvalidProgramException(
+                        f"cleanup_incrementally: cleanup_size must be an int >= 0, got {cleanup_size!r}")
+                self._cleanup_size = cleanup_size
+                self._run_cleanup_for_every_record = bool(run_cleanup_for_every_record)
+
+            def get_cleanup_size(self) -> int:
+                return self._cleanup_size
+
+            def run_cleanup_for_every_record(self) -> bool:
+                return self._run_cleanup_for_every_record
+
+        class RocksdbCompactFilterCleanupStrategy(CleanupStrategy):
+            def __init__(self, query_time_after_num_entries: int, periodic_compaction_time: Any = None) -> None:
+                from flinklite.common.time import Duration
+
+                self._query_time_after_num_entries = query_time_after_num_entries
+                self._periodic_compaction_time = periodic_compaction_time or Duration.of_days(30)
+
+            def get_query_time_after_num_entries(self) -> int:
+                return self._query_time_after_num_entries
+
+            def get_periodic_compaction_time(self) -> Any:
+                return self._periodic_compaction_time
+
+        EMPTY_STRATEGY: Any = None  # set below, once EmptyCleanupStrategy exists
+
+        def __init__(self, strategies: dict, is_cleanup_in_background: bool) -> None:
+            self._strategies = strategies
+            self._is_cleanup_in_background = is_cleanup_in_background
+
+        def is_cleanup_in_background(self) -> bool:
+            return self._is_cleanup_in_background
+
+        def in_full_snapshot(self) -> bool:
+            return StateTtlConfig.CleanupStrategies.Strategies.FULL_STATE_SCAN_SNAPSHOT in self._strategies
+
+        def get_incremental_cleanup_strategy(self) -> Any:
+            s = StateTtlConfig.CleanupStrategies
+            default = s.IncrementalCleanupStrategy(5, False) if self._is_cleanup_in_background else None
+            return self._strategies.get(s.Strategies.INCREMENTAL_CLEANUP, default)
+
+        def get_rocksdb_compact_filter_cleanup_strategy(self) -> Any:
+            s = StateTtlConfig.CleanupStrategies
+            default = s.RocksdbCompactFilterCleanupStrategy(1000) if self._is_cleanup_in_background else None
+            return self._strategies.get(s.Strategies.ROCKSDB_COMPACTION_FILTER, default)
+
+
+StateTtlConfig.CleanupStrategies.EMPTY_STRATEGY = StateTtlConfig.CleanupStrategies.EmptyCleanupStrategy()

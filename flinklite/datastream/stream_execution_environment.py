@@ -204,6 +204,74 @@ class StreamExecutionEnvironment:
     def register_cached_file(self, file_path: str, name: str, executable: bool = False) -> None:
         pass
 
+    # -- the rest of PyFlink 2.3's environment API ---------------------------------------------
+    def register_slot_sharing_group(self, slot_sharing_group: Any) -> StreamExecutionEnvironment:
+        """Register a group's resource profile. flinklite keeps it (one process: nothing to reserve)."""
+        from flinklite.datastream.slot_sharing_group import SlotSharingGroup
+
+        if not isinstance(slot_sharing_group, SlotSharingGroup):
+            raise InvalidProgramException(
+                f"register_slot_sharing_group needs a SlotSharingGroup (SlotSharingGroup.builder(name)...build()), "
+                f"got {slot_sharing_group!r}")
+        self.__dict__.setdefault("_slot_sharing_groups", {})[slot_sharing_group.get_name()] = slot_sharing_group
+        return self
+
+    def is_chaining_of_operators_with_different_max_parallelism_enabled(self) -> bool:
+        return parse_bool(self._configuration.get_string(
+            "pipeline.operator-chaining.chain-operators-with-different-max-parallelism", "true") or "true")
+
+    def get_checkpointing_mode(self):
+        return self.get_checkpoint_config().get_checkpointing_mode()
+
+    def get_checkpointing_consistency_mode(self):
+        return self.get_checkpoint_config().get_checkpointing_mode()
+
+    def enable_changelog_state_backend(self, enabled: bool) -> StreamExecutionEnvironment:
+        """Accepted and recorded: the changelog only speeds up Flink's checkpoints (same results)."""
+        self._configuration.set_string("state.changelog.enabled", "true" if enabled else "false")
+        return self
+
+    def is_changelog_state_backend_enabled(self) -> bool:
+        return parse_bool(self._configuration.get_string("state.changelog.enabled", "false") or "false")
+
+    def set_default_savepoint_directory(self, directory: str) -> StreamExecutionEnvironment:
+        _local_path(directory, "execution.checkpointing.savepoint-dir")
+        self._configuration.set_string("execution.checkpointing.savepoint-dir", directory)
+        return self
+
+    def get_default_savepoint_directory(self) -> str | None:
+        get = self._configuration.get_string
+        return get("execution.checkpointing.savepoint-dir", None) or get("state.savepoints.dir", None)
+
+    @staticmethod
+    def get_default_local_parallelism() -> int:
+        return os.cpu_count() or 1
+
+    @staticmethod
+    def set_default_local_parallelism(parallelism: int) -> None:
+        """Flink sets the default of local environments created later; flinklite's default is the
+        core count and a job's parallelism comes from ``set_parallelism`` or the configuration."""
+        if not isinstance(parallelism, int) or parallelism < 1:
+            raise InvalidProgramException(f"parallelism must be a positive int, got {parallelism!r}")
+
+    def create_input(self, input_format: Any, type_info: Any = None):
+        from flinklite.errors import UnsupportedFeature
+
+        raise UnsupportedFeature(
+            "create_input reads a Java InputFormat, which flinklite cannot run; use "
+            "env.from_source(FileSource.for_record_stream_format(StreamFormat.text_line_format(), path).build(), "
+            "WatermarkStrategy.no_watermarks(), 'files') or a CSV/JSON StreamFormat instead")
+
+    def is_unaligned_checkpoints_enabled(self) -> bool:
+        return self.get_checkpoint_config().is_unaligned_checkpoints_enabled()
+
+    def is_force_unaligned_checkpoints(self) -> bool:
+        return self.get_checkpoint_config().is_force_unaligned_checkpoints()
+
+    def close(self) -> None:
+        """Drop the operators added since the last ``execute`` (PyFlink closes its Java gateway here)."""
+        self._transformations = []
+
     # -- sources ------------------------------------------------------------------------------
     def from_collection(self, collection: Any, type_info: Any = None):
         from flinklite.datastream.connectors.collection import CollectionSource

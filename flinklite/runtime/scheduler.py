@@ -62,17 +62,15 @@ class Scheduler:
             if max_steps is not None and steps >= max_steps:
                 return False
             now = clock.now_ms()
-            # (1) due processing-time callbacks, in time order
+            # (1) due processing-time callbacks, in time order, then mail posted by other
+            # threads (async I/O results)
             handle = pt.pop_due(now)
             while handle is not None:
-                task = handle.owner
-                if task is None or task.status == "RUNNING":
-                    self._current = task
-                    if task is None:
-                        handle.callback(handle.timestamp)
-                    else:
-                        task.run_mail(handle)
+                self._run_mail(handle)
                 handle = pt.pop_due(now)
+            if pt.posted:
+                for handle in pt.take_posted():
+                    self._run_mail(handle)
             # (2) the buffer timeout flusher
             if timeout > 0:
                 if self._next_flush is None:
@@ -104,6 +102,15 @@ class Scheduler:
             if not self.unfinished():
                 return True
             wake = self._next_wakeup()
+            if pt.external_in_flight:
+                # async requests are out and their results arrive as mail. A virtual clock may
+                # jump ahead only when no result came within a short real-time wait.
+                if clock.virtual and wake is not None:
+                    if pt.wait_for_mail(0.01):
+                        continue
+                else:
+                    pt.wait_for_mail(0.1 if wake is None else max(0.0, wake - clock.now_precise_ms()) / 1000)
+                    continue
             if wake is None:
                 raise JobExecutionException(
                     "the job is stuck: no task can make progress and no timer is pending "
@@ -111,6 +118,15 @@ class Scheduler:
                     "bug; please report it with the job that produced it."
                 )
             clock.sleep_until(wake)
+
+    def _run_mail(self, handle) -> None:
+        task = handle.owner
+        if task is None or task.status == "RUNNING":
+            self._current = task
+            if task is None:
+                handle.callback(handle.timestamp)
+            else:
+                task.run_mail(handle)
 
     def _next_wakeup(self) -> int | None:
         candidates = []

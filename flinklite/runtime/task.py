@@ -131,6 +131,7 @@ class StreamTask:
                     node.max_parallelism, node.parallelism, self.subtask_index)
                 backend = HeapKeyedStateBackend(node.max_parallelism, kg_range, node.name)
                 backend.allow_pickle = settings.allow_pickle
+                backend.ttl_clock = settings.clock.now_ms  # state TTL runs on processing time
             ctx = OperatorContext(
                 task_name=self.vertex.name,
                 subtask_index=self.subtask_index,

@@ -11,6 +11,7 @@ at another parallelism has to split an old subtask's state.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +31,7 @@ from flinklite.errors import IllegalStateException, InvalidProgramException
 from flinklite.state.key_groups import KeyGroupRange, assign_to_key_group
 from flinklite.time.timer_service import timer_runs
 
-__all__ = ["HeapKeyedStateBackend", "NO_KEY"]
+__all__ = ["HeapKeyedStateBackend", "HeapTtlValueState", "NO_KEY"]
 
 
 class _NoKey:
@@ -158,6 +159,99 @@ class HeapValueState(_HeapState, ValueState):
         if t is _EMPTY:
             t = self._writable()
         t[key] = value
+
+
+class HeapTtlValueState(HeapValueState):
+    """Value state with a time-to-live (Flink's ``TtlValueState``): the table holds
+    ``[value, last_access_ms]``. An expired value reads as absent under ``NeverReturnExpired`` and is
+    removed when read; ``OnReadAndWrite`` refreshes the timestamp on every read that returns it."""
+
+    __slots__ = ("_ttl_ms", "_refresh_on_read", "_return_expired", "_in_full_snapshot", "_cleanup_size",
+                 "_cursor")
+
+    def __init__(self, backend, descriptor: ValueStateDescriptor) -> None:
+        super().__init__(backend, descriptor)
+        from flinklite.datastream.state import StateTtlConfig
+
+        cfg = descriptor.get_ttl_config()
+        self._ttl_ms = cfg.ttl_ms
+        self._refresh_on_read = cfg.get_update_type() is StateTtlConfig.UpdateType.OnReadAndWrite
+        self._return_expired = (cfg.get_state_visibility()
+                                is StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
+        strategies = cfg.get_cleanup_strategies()
+        self._in_full_snapshot = strategies.in_full_snapshot()
+        incremental = strategies.get_incremental_cleanup_strategy()
+        self._cleanup_size = incremental.get_cleanup_size() if incremental is not None else 0
+        self._cursor: list = []  # (namespace, key) still to check by the incremental cleanup
+
+    def _expired(self, entry: list, now: int) -> bool:
+        return entry[1] + self._ttl_ms <= now
+
+    def _cleanup_incrementally(self, now: int) -> None:
+        # Flink's heap backend walks a lazy iterator over all entries, a few per state access
+        n = self._cleanup_size
+        if not n:
+            return
+        cursor = self._cursor
+        if not cursor:
+            cursor.extend((ns, k) for ns, t in self._tables.items() for k in t)
+        while n and cursor:
+            ns, k = cursor.pop()
+            n -= 1
+            t = self._tables.get(ns)
+            if t is not None:
+                entry = t.get(k)
+                if entry is not None and self._expired(entry, now):
+                    del t[k]
+
+    def value(self) -> Any:
+        key = self._key()
+        now = self._backend.ttl_clock()
+        self._cleanup_incrementally(now)
+        entry = self._table.get(key)
+        if entry is None:
+            return copy.copy(self._default) if self._default is not None else None
+        if self._expired(entry, now):
+            if self._return_expired:
+                return entry[0]
+            del self._table[key]
+            return copy.copy(self._default) if self._default is not None else None
+        if self._refresh_on_read:
+            entry[1] = now
+        return entry[0]
+
+    def update(self, value: Any) -> None:
+        if value is None:
+            self.clear()
+            return
+        key = self._key()
+        now = self._backend.ttl_clock()
+        self._cleanup_incrementally(now)
+        self._writable()[key] = [value, now]
+
+    def get_internal(self) -> Any:
+        entry = self._table.get(self._backend.current_key)
+        return None if entry is None else entry[0]
+
+    def update_internal(self, value: Any) -> None:
+        if value is None:
+            self.clear()
+        else:
+            self._writable()[self._key()] = [value, self._backend.ttl_clock()]
+
+    def columns(self) -> dict:
+        if not self._in_full_snapshot:
+            return super().columns()
+        now = self._backend.ttl_clock()  # expired values are left out of the snapshot
+        out = {}
+        for ns, t in self._tables.items():
+            live = [(k, e) for k, e in t.items() if not self._expired(e, now)]
+            if live:
+                out[ns] = [[k for k, _ in live], [e for _, e in live]]
+        return out
+
+    def restore_entry(self, ns: Any, key: Any, value: Any) -> None:
+        super().restore_entry(ns, key, list(value))
 
 
 class HeapListState(_HeapState, ListState):
@@ -358,6 +452,12 @@ _STATE_CLASSES = {
     "map": HeapMapState,
 }
 
+_TTL_STATE_CLASSES = {"value": HeapTtlValueState}
+
+
+def _wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
 
 class HeapKeyedStateBackend:
     """All keyed state of one operator subtask."""
@@ -370,6 +470,7 @@ class HeapKeyedStateBackend:
         self._states: dict[str, _HeapState] = {}
         self._kg_cache: dict[type, dict[Any, int]] = {}
         self.timer_services: dict[str, Any] = {}
+        self.ttl_clock = _wall_clock_ms  # processing time of state TTL, in ms; the task sets the job's clock
         self.allow_pickle = False  # flinklite.state.allow-pickle: pickle state msgpack cannot encode
         # restored but not yet claimed: state entries by state name, timers by service name
         self._restored_entries: dict[str, list] = {}
@@ -406,6 +507,9 @@ class HeapKeyedStateBackend:
                 )
             return existing
         cls = _STATE_CLASSES.get(descriptor.kind)
+        ttl = getattr(descriptor, "_ttl_config", None)
+        if ttl is not None and ttl.is_enabled():
+            cls = _TTL_STATE_CLASSES.get(descriptor.kind)
         if cls is None:
             raise InvalidProgramException(f"unsupported state descriptor {descriptor!r}")
         state = self._states[descriptor.name] = cls(self, descriptor)

@@ -5,12 +5,20 @@ thread runs them between records. flinklite has one thread, so the job owns one 
 of ``(due, seq, callback)``; the scheduler runs due callbacks between task steps. A callback
 registered for time ``T`` runs once the clock is past ``T`` (at ``T + 1`` at the earliest), as in
 Flink, and receives ``T``.
+
+Other threads cannot touch the heap, but they may *post* mail (:meth:`ProcessingTimeService.post`):
+async I/O completes in an event-loop thread and posts "results are ready" for its task, as
+Flink's async operator puts a mail into the task's mailbox. The scheduler runs posted mail
+between steps, and while ``external_in_flight`` says requests are outstanding it waits for mail
+instead of declaring the job stuck.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 
 from flinklite.time.clock import Clock
 
@@ -35,6 +43,11 @@ class ProcessingTimeService:
         self.clock = clock
         self._heap: list[tuple[int, int, ScheduledCallback]] = []
         self._seq = 0
+        #: mail from other threads, not yet run (appended by :meth:`post`)
+        self.posted: deque[ScheduledCallback] = deque()
+        self._mail_signal = threading.Event()
+        #: requests running outside the task thread (async I/O), maintained by their operators
+        self.external_in_flight = 0
 
     def now(self) -> int:
         return self.clock.now_ms()
@@ -66,6 +79,27 @@ class ProcessingTimeService:
             return handle
         return None
 
+    # -- mail from other threads ---------------------------------------------------------------
+    def post(self, callback: Callable[[int], None], owner: object = None) -> None:
+        """Run ``callback(-1)`` on the task thread as soon as possible; safe from any thread."""
+        self.posted.append(ScheduledCallback(-1, callback, owner))
+        self._mail_signal.set()
+
+    def take_posted(self) -> Iterator[ScheduledCallback]:
+        """The posted mail, oldest first, each removed as it is handed out (mail posted
+        meanwhile is handed out too)."""
+        posted = self.posted
+        while posted:
+            yield posted.popleft()
+
+    def wait_for_mail(self, timeout_s: float | None) -> bool:
+        """Block until mail is posted (True) or ``timeout_s`` passed (False)."""
+        if self.posted:
+            return True
+        got = self._mail_signal.wait(timeout_s)
+        self._mail_signal.clear()
+        return got or bool(self.posted)
+
     def cancel_owned_by(self, owner: object) -> None:
         for _, _, handle in self._heap:
             if handle.owner is owner:
@@ -73,3 +107,4 @@ class ProcessingTimeService:
 
     def clear(self) -> None:
         self._heap.clear()
+        self.posted.clear()

@@ -26,3 +26,15 @@ def test_exactly_once_files_survive_the_injected_failure():
     assert "fired in operator 'slow map'" in out
     assert "2000 lines" in out and "every number exactly once: True" in out
     assert "{'k0': 500, 'k1': 500, 'k2': 500, 'k3': 500}" in out
+
+
+def test_windows_to_postgres_counts_every_window_once():
+    from flinklite.testing._postgres import find_bindir
+
+    if find_bindir() is None and not os.environ.get("CI"):
+        import pytest
+
+        pytest.skip("PostgreSQL is not installed (run .ci/deps/postgresql.sh)")
+    out = _run("windows_to_postgres.py")
+    assert "fired in operator 'count per page'" in out
+    assert "total views in the table: 4000 of 4000" in out and "every window exactly once: True" in out

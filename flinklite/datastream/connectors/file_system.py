@@ -35,8 +35,9 @@ deleted, where Flink leaves them behind as hidden files.
 
 Other differences: time-based rolling (rollover and inactivity intervals) is evaluated when a
 record arrives or a checkpoint is taken, at most once per bucket check interval, instead of by a
-timer; bulk formats (Parquet, ORC, Avro), compaction, the legacy ``StreamingFileSink`` and
-``FileSource`` are not available; a custom Python :class:`BucketAssigner`, :class:`RollingPolicy`
+timer; bulk formats (Parquet, ORC, Avro), compaction and the legacy ``StreamingFileSink`` are not
+available (they raise :class:`~flinklite.errors.UnsupportedFeature`); ``FileSource`` lives in
+:mod:`.file_source` and is exported here as in PyFlink; a custom Python :class:`BucketAssigner`, :class:`RollingPolicy`
 or :class:`~flinklite.common.serialization.Encoder` subclass is a flinklite extension (PyFlink only
 accepts the built-in Java ones) and is not portable. Only local paths (plain or ``file://``) are
 supported.
@@ -53,11 +54,28 @@ from collections.abc import Callable
 from typing import Any
 
 from flinklite.common.serialization import Encoder
+from flinklite.common.time import _as_millis
 from flinklite.datastream.connectors.base import Committer, Sink, SinkWriter
-from flinklite.errors import IllegalStateException, InvalidProgramException
+from flinklite.datastream.connectors.file_source import (
+    BulkFormat,
+    FileEnumeratorProvider,
+    FileSource,
+    FileSourceBuilder,
+    FileSplitAssignerProvider,
+    StreamFormat,
+)
+from flinklite.errors import (
+    IllegalStateException,
+    InvalidProgramException,
+    UnsupportedFeature,
+)
 from flinklite.time.watermark import MIN_TIMESTAMP
 
-__all__ = ["BucketAssigner", "Encoder", "FileSink", "OutputFileConfig", "RollingPolicy"]
+__all__ = [
+    "BucketAssigner", "BulkFormat", "Encoder", "FileCompactStrategy", "FileCompactor", "FileEnumeratorProvider",
+    "FileSink", "FileSource", "FileSourceBuilder", "FileSplitAssignerProvider", "OutputFileConfig",
+    "RollingPolicy", "StreamFormat", "StreamingFileSink",
+]
 
 _MiB = 1024 * 1024
 _INPROGRESS = ".inprogress."
@@ -68,11 +86,10 @@ def _now_ms() -> int:
 
 
 def _to_ms(value: Any, what: str) -> int:
-    if hasattr(value, "to_milliseconds"):
-        value = value.to_milliseconds()
-    if isinstance(value, bool) or not isinstance(value, int):
+    ms = _as_millis(value)
+    if ms is None:
         raise InvalidProgramException(f"{what} must be an int (milliseconds), got {value!r}")
-    return value
+    return ms
 
 
 # -- output file names ---------------------------------------------------------------------------
@@ -455,7 +472,9 @@ class FileSink(Sink):
             return self
 
         def enable_compact(self, strategy: Any, compactor: Any) -> FileSink.RowFormatBuilder:
-            raise InvalidProgramException("FileSink: file compaction is not supported by flinklite")
+            raise UnsupportedFeature(
+                "FileSink.enable_compact: file compaction is not supported by flinklite; use a rolling policy "
+                "with larger parts (RollingPolicy.default_rolling_policy(part_size=..., rollover_interval=...))")
 
         def disable_compact(self) -> FileSink.RowFormatBuilder:
             return self
@@ -655,3 +674,78 @@ class _FileSinkCommitter(Committer):
                         f"FileSink: cannot commit part file {target}: its pending file {tmp} is gone") from None
         for directory in dirs:
             _fsync_dir(directory)
+
+
+# -- names PyFlink has that flinklite cannot run -------------------------------------------------
+class FileCompactStrategy:
+    """When a ``FileSink`` compacts small files (Flink's ``FileCompactStrategy``). The builder
+    works; ``FileSink.RowFormatBuilder.enable_compact`` rejects it (no compaction in flinklite)."""
+
+    def __init__(self, checkpoints: int, size_threshold: int, threads: int) -> None:
+        self.checkpoints = checkpoints
+        self.size_threshold = size_threshold
+        self.threads = threads
+
+    @staticmethod
+    def builder() -> FileCompactStrategy.Builder:
+        return FileCompactStrategy.Builder()
+
+    class Builder:
+        def __init__(self) -> None:
+            self._checkpoints = 1
+            self._size = -1
+            self._threads = -1
+
+        def enable_compaction_on_checkpoint(self, num_checkpoints_before_compaction: int) \
+                -> FileCompactStrategy.Builder:
+            if num_checkpoints_before_compaction <= 0:
+                raise InvalidProgramException("FileCompactStrategy: the number of checkpoints must be positive")
+            self._checkpoints = num_checkpoints_before_compaction
+            return self
+
+        def set_size_threshold(self, size_threshold: int) -> FileCompactStrategy.Builder:
+            self._size = size_threshold
+            return self
+
+        def set_num_compact_threads(self, num_compact_threads: int) -> FileCompactStrategy.Builder:
+            self._threads = num_compact_threads
+            return self
+
+        def build(self) -> FileCompactStrategy:
+            return FileCompactStrategy(self._checkpoints, self._size, self._threads)
+
+
+class FileCompactor:
+    """How small files are merged (Flink's ``FileCompactor``); see :class:`FileCompactStrategy`."""
+
+    def __init__(self, kind: str, delimiter: bytes | None = None) -> None:
+        self.kind = kind
+        self.delimiter = delimiter
+
+    @staticmethod
+    def concat_file_compactor(file_delimiter: bytes | None = None) -> FileCompactor:
+        return FileCompactor("concat", file_delimiter)
+
+    @staticmethod
+    def identical_file_compactor() -> FileCompactor:
+        return FileCompactor("identical")
+
+
+class StreamingFileSink:
+    """Flink's legacy ``SinkFunction`` file sink, replaced by :class:`FileSink`."""
+
+    def __init__(self, *args: Any) -> None:
+        raise UnsupportedFeature(_STREAMING_FILE_SINK)
+
+    @staticmethod
+    def for_row_format(base_path: str, encoder: Encoder) -> Any:
+        raise UnsupportedFeature(_STREAMING_FILE_SINK)
+
+    @staticmethod
+    def for_bulk_format(base_path: str, writer_factory: Any) -> Any:
+        raise UnsupportedFeature(_STREAMING_FILE_SINK)
+
+
+_STREAMING_FILE_SINK = ("StreamingFileSink is Flink's legacy file sink; use FileSink.for_row_format(path, "
+                        "Encoder.simple_string_encoder()).build() with stream.sink_to(...) (same part files, "
+                        "exactly once)")

@@ -217,7 +217,10 @@ class SinkWriterOperator(StreamOperator):
 
     def snapshot_operator_state(self, checkpoint_id: int):
         if self.committer is None:
-            self.writer.flush(False)
+            try:
+                self.writer.flush(False)  # an at-least-once sink: everything before the barrier is written
+            except Exception as e:
+                raise self.user_error(e, f"<flush at checkpoint {checkpoint_id}>") from e
             return None
         try:
             self.writer.flush(False)
