@@ -102,4 +102,6 @@ def print_rows(names: list[str], types: list[Any], rows: Iterable, with_op: bool
         print("Empty set")
         return
     print(_line(widths))
-    print(f"Received a total of {count} row{'s' if count != 1 else ''}")
+    # PyFlink's print() ends a streaming result like a batch one (the SQL client says "Received a
+    # total of N rows" instead; PyFlink is the spec here)
+    print(f"{count} row{'s' if count != 1 else ''} in set")

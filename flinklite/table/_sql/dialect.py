@@ -10,7 +10,6 @@ into :class:`TableArg` and :class:`Descriptor` nodes the planner dispatches on.
 from __future__ import annotations
 
 import logging
-
 from typing import Any
 
 from sqlglot import exp

@@ -457,6 +457,10 @@ _SQLGLOT_FN_NAMES = {
 }
 
 
+# arguments sqlglot fills in itself that Flink's function does not take (INITCAP's delimiter set)
+_IGNORED_ARGS = {"Initcap": ("expression",)}
+
+
 class ExprCompiler:
     """Compiles expressions against a :class:`Scope`. ``functions`` holds user-defined functions
     (``CREATE FUNCTION`` / ``create_temporary_function``) by upper-cased name; ``sql`` is the
@@ -964,6 +968,8 @@ class ExprCompiler:
             name = _SQLGLOT_FN_NAMES.get(type(node).__name__, type(node).__name__.upper())
             arg_nodes = []
             for k in node.arg_types:
+                if k in _IGNORED_ARGS.get(type(node).__name__, ()):
+                    continue
                 v = node.args.get(k)
                 if isinstance(v, list):
                     arg_nodes.extend(v)

@@ -22,7 +22,9 @@ Each class names the Flink runtime operator it follows:
 * :class:`JoinFunction` - ``StreamingJoinOperator``: both sides kept in state with match
   counts; outer joins emit NULL-padded rows and retract them (``-D``) when a first match arrives.
 * :class:`SortLimitFunction` - batch ``ORDER BY`` / ``LIMIT`` (and streaming ``LIMIT``).
-* :class:`RankFunction` - Top-N / deduplication from ``ROW_NUMBER() OVER (...) <= N``.
+* :class:`RankFunction` - Top-N from ``ROW_NUMBER() OVER (...) <= N`` (``RetractableTopNFunction``).
+* :class:`DeduplicateFunction` - ``ROW_NUMBER() OVER (PARTITION BY k ORDER BY rowtime) = 1``
+  (``RowTimeDeduplicateFunction``).
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ from flinklite.common.typeinfo import Types
 from flinklite.common.types import RowKind
 from flinklite.datastream.functions import KeyedCoProcessFunction, KeyedProcessFunction
 from flinklite.datastream.state import ValueStateDescriptor
+from flinklite.errors import TableException
 from flinklite.time.watermark import MAX_TIMESTAMP
 
 __all__ = [
     "GroupAggFunction", "WindowAggFunction", "SessionWindowAggFunction", "OverAggFunction", "JoinFunction",
-    "SortLimitFunction", "RankFunction", "INSERT", "DELETE", "UPDATE_BEFORE", "UPDATE_AFTER",
+    "SortLimitFunction", "RankFunction", "DeduplicateFunction", "INSERT", "DELETE", "UPDATE_BEFORE", "UPDATE_AFTER",
 ]
 
 INSERT = RowKind.INSERT
@@ -449,6 +452,35 @@ class SortLimitFunction(KeyedProcessFunction):
         return iter([(INSERT, r) for r in rows[self.offset:end]])
 
 
+class DeduplicateFunction(KeyedProcessFunction):
+    """Row-time deduplication as Flink's ``RowTimeDeduplicateFunction``: per key one row is kept; a
+    later-arriving row replaces it when its time is ``>=`` (keep last) or ``<`` (keep first) the kept
+    row's, emitting ``-U old, +U new`` (the first row of a key is ``+I``)."""
+
+    def __init__(self, time_idx: int, keep_last: bool) -> None:
+        self.time_idx = time_idx
+        self.keep_last = keep_last
+
+    def open(self, runtime_context: Any) -> None:
+        self.kept = _state(runtime_context, "kept")
+
+    def process_element(self, value: Any, ctx: Any) -> Iterator:
+        kind, row = value
+        if kind not in _ACCUMULATE:
+            raise TableException("Deduplicate only accepts an insert-only input; the input of this "
+                                 f"ROW_NUMBER() = 1 query produced {kind} for {row}")
+        prev = self.kept.value()
+        if prev is None:
+            self.kept.update(row)
+            return iter(((INSERT, row),))
+        t_new, t_old = row[self.time_idx], prev[self.time_idx]
+        replace = (t_new >= t_old) if self.keep_last else (t_new < t_old)
+        if not replace:
+            return iter(())
+        self.kept.update(row)
+        return iter(((UPDATE_BEFORE, prev), (UPDATE_AFTER, row)))
+
+
 class RankFunction(KeyedProcessFunction):
     """``ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..)`` filtered to ``<= n``: Top-N with a
     retraction changelog (``-D`` of a row pushed out, ``+I`` of the new one) as Flink's
@@ -456,11 +488,13 @@ class RankFunction(KeyedProcessFunction):
     ``n = 1`` case (ordered by the time attribute: first row kept, or last row with updates)."""
 
     def __init__(self, cmp: Any, n: int, with_rank: bool) -> None:
-        self.cmp = functools.cmp_to_key(cmp)
+        self._cmp = cmp
         self.n = n
         self.with_rank = with_rank
 
     def open(self, runtime_context: Any) -> None:
+        # the key wrapper is made per subtask: cmp_to_key objects cannot be copied into subtasks
+        self.cmp = functools.cmp_to_key(self._cmp)
         self.rows = _state(runtime_context, "rows")
 
     def _top(self, rows: list) -> list:

@@ -408,6 +408,31 @@ class RankRel(Rel):
             ops.RankFunction(self.cmp, self.n, self.with_rank))
 
 
+class DedupRel(Rel):
+    """``ROW_NUMBER() OVER (PARTITION BY k ORDER BY rowtime ASC|DESC) = 1``: Flink's row-time
+    deduplication (first row, or last row as an update changelog)."""
+
+    def __init__(self, child: Rel, partition: list[int], time_idx: int, keep_last: bool) -> None:
+        self.child = child
+        self.partition = partition
+        self.time_idx = time_idx
+        self.keep_last = keep_last
+        self.fields = list(child.fields)
+        self.append_only = False
+
+    def children(self) -> list[Rel]:
+        return [self.child]
+
+    def describe(self) -> str:
+        keep = "LastRow" if self.keep_last else "FirstRow"
+        return f"Deduplicate(keep=[{keep}], key={self.partition}, order=[ROWTIME])"
+
+    def build(self, ctx: PlanContext) -> Any:
+        p = self.partition
+        return self.child.build(ctx).key_by(lambda rec: safe_key(tuple(rec[1][i] for i in p))).process(
+            ops.DeduplicateFunction(self.time_idx, self.keep_last))
+
+
 def _cmp_values(a: Any, b: Any, desc: bool, nulls_first: bool) -> int:
     if a is None or b is None:
         if a is None and b is None:
@@ -941,32 +966,35 @@ class Planner:
             base = CalcRel(base, base.fields, None, self.compiler(Scope(base.fields))._bool(iw.this), "where")
         named = {w.alias_or_name: w for w in inner.args.get("windows") or []}
         spec = self._over_spec(rn_window, named)
+        # PARTITION BY / ORDER BY are evaluated on the inner query's input (they may name columns the
+        # inner SELECT list drops, e.g. the time attribute of a deduplication)
         scope = Scope(base.fields)
-        proj = self._project(base, self._expand_star(exp.select(*inner_exprs), base), scope)
-        pscope = Scope(proj.fields)
-        partition = [_column_index(p, pscope) for p in spec.args.get("partition_by") or []]
+        partition = [_column_index(p, scope) for p in spec.args.get("partition_by") or []]
         if None in partition:
             raise self.error(spec, "PARTITION BY supports column references only")
-        comp = self.compiler(pscope)
+        comp = self.compiler(scope)
         keys = []
         order = spec.args.get("order")
-        for o in order.expressions if order is not None else []:
+        order_items = list(order.expressions) if order is not None else []
+        for o in order_items:
             c = comp.compile(o.this)
             desc = bool(o.args.get("desc"))
             keys.append((c.fn, desc, not desc))
-        rank = RankRel(proj, partition, make_comparator(keys), n, True)
-        scope2 = Scope([Field(f.name, f.type, None, f.rowtime) for f in rank.fields[:-1]] +
-                       [Field(rn_alias, T.BIGINT.not_null())])
-        rank_named = _rename(rank, [f.name for f in scope2.fields])
-        out_exprs = self._expand_star(select, rank_named)
-        with_rn = any(isinstance(e, exp.Column) and e.name == rn_alias or
-                      isinstance(e, exp.Alias) and isinstance(e.this, exp.Column) and e.this.name == rn_alias
-                      for e in out_exprs)
-        if not with_rn:
-            rank.with_rank = False
-            rank.fields = rank.fields[:-1]
-            rank_named = _rename(rank, [f.name for f in scope2.fields[:-1]])
-        return self._project(rank_named, out_exprs, Scope(rank_named.fields))
+        outer_refs_rn = any(isinstance(e, exp.Star) or (isinstance(c, exp.Column) and c.name == rn_alias)
+                            for e in select.expressions for c in e.walk())
+        time_idx = _column_index(order_items[0].this, scope) if len(order_items) == 1 else None
+        if n == 1 and not outer_refs_rn and time_idx is not None and base.fields[time_idx].rowtime \
+                and not self.batch:
+            # deduplication: Flink's row-time Deduplicate keeps the first / last row per key
+            rank: Rel = DedupRel(base, partition, time_idx, keep_last=bool(order_items[0].args.get("desc")))
+        else:
+            rank = RankRel(base, partition, make_comparator(keys), n, outer_refs_rn)
+        inner_scope = Scope(list(base.fields) + ([Field(rn_alias, T.BIGINT.not_null())] if outer_refs_rn else []))
+        inner_exprs = self._expand_star(exp.select(*inner_exprs), base)
+        if outer_refs_rn:
+            inner_exprs = inner_exprs + [exp.column(rn_alias)]
+        proj = self._project(rank, inner_exprs, inner_scope)
+        return self._project(proj, self._expand_star(select, proj), Scope(proj.fields))
 
     # -- ORDER BY / LIMIT ---------------------------------------------------------------------------
     def _order_limit(self, node: exp.Expression, rel: Rel, scope: Scope | None) -> Rel:
