@@ -14,7 +14,8 @@ from typing import Any
 
 from flinklite.common.types import _create_row
 from flinklite.common.watermark_strategy import TimestampAssigner, WatermarkGenerator
-from flinklite.table.expressions import compile_expression
+from flinklite.table._table_api import TableApiMixin
+from flinklite.table.expressions import _compile_expression as compile_expression
 from flinklite.table.schema import Schema
 from flinklite.time.watermark import MIN_TIMESTAMP
 
@@ -209,7 +210,7 @@ class _TableWatermarkGenerator(WatermarkGenerator):
             output.emit_watermark(self.current)
 
 
-class Table:
+class Table(TableApiMixin):
     """A table: a logical plan plus the environment it belongs to. Relational operations
     (``select``, ``where``, ``group_by`` ...) are in :mod:`flinklite.table._table_api`; nothing runs
     until the table is executed, inserted or converted to a DataStream."""

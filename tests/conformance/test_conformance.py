@@ -27,9 +27,7 @@ SHARED = os.environ.get(
 # case prefix -> reason it is expected to fail today, e.g.
 #     "c39": "checkpointing and failover/restart are a later issue",
 # Empty now: with the window and checkpointing work in the tree every copied case passes.
-NOT_YET: dict[str, str] = {
-    "s98": "the Table API expression DSL (col, lit) is being added",
-}
+NOT_YET: dict[str, str] = {}
 
 
 # the case directories: DataStream cases here, SQL cases in sql/ (shared copies) and sql_extra/ (ours)
