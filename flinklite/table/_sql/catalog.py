@@ -180,7 +180,7 @@ def resolve_catalog_table(t_env: Any, table: CatalogTable) -> Any:
             stream = _assign_watermarks(stream, rt, wm, ctx)
         return stream
 
-    return StreamRel(fields, make, True, f"TableSourceScan(table=[[default_catalog, default_database, {table.name}]]")
+    return StreamRel(fields, make, True, f"TableSourceScan(table=[[default_catalog, default_database, {table.name}]], ")
 
 
 def _assign_watermarks(stream: Any, rt: int, wm: Any, ctx: Any) -> Any:

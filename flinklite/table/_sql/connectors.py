@@ -318,7 +318,7 @@ class FileSystemFactory:
 
     def sink(self, table: Any, rel: Any, stream: Any, ctx: Any) -> None:
         from flinklite.common.serialization import Encoder
-        from flinklite.datastream.connectors.file_system import FileSink, OutputFileConfig
+        from flinklite.datastream.connectors.file_system import BucketAssigner, FileSink, OutputFileConfig
 
         if not rel.append_only:
             raise ValidationException(f"Table sink 'default_catalog.default_database.{table.name}' doesn't support "
@@ -342,7 +342,9 @@ class FileSystemFactory:
             return buf.getvalue()
 
         os.makedirs(path, exist_ok=True)
+        # an unpartitioned filesystem table writes its part files straight into 'path', as Flink's
         sink = (FileSink.for_row_format(path, Encoder.simple_string_encoder())
+                .with_bucket_assigner(BucketAssigner.base_path_bucket_assigner())
                 .with_output_file_config(OutputFileConfig.builder().with_part_suffix("." + fmt).build())
                 .build())
         stream.map(encode).sink_to(sink)

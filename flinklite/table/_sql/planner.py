@@ -106,7 +106,8 @@ class StreamRel(Rel):
         return self._cache[key]
 
     def describe(self) -> str:
-        return f"{self.name}(fields=[{', '.join(f.name for f in self.fields)}])"
+        fields = f"fields=[{', '.join(f.name for f in self.fields)}])"
+        return self.name + fields if self.name.endswith(", ") else f"{self.name}({fields}"
 
 
 class ValuesRel(Rel):
@@ -779,6 +780,23 @@ class Planner:
         window_meta: dict | None = None
         mode = "group"
         win_kind = None
+        # GROUP BY <expression>: the expressions become extra columns of the input (a Calc), and
+        # the same expression in the SELECT list / HAVING reads that column
+        expr_keys = [g for g in gexprs if _column_index(g, scope) is None and not (
+            isinstance(g, exp.Anonymous) and g.name.upper() in ("TUMBLE", "HOP", "SESSION"))]
+        if expr_keys:
+            width = len(rel.fields)
+            compiled = [comp.compile(g) for g in expr_keys]
+            extra = [Field(f"$group{i}", c.type) for i, c in enumerate(compiled)]
+            fns = [_getter(i) for i in range(width)] + [c.fn for c in compiled]
+            rel = CalcRel(rel, list(rel.fields) + extra, fns, None,
+                          "select=[*, " + ", ".join(g.sql() for g in expr_keys) + "]")
+            scope = Scope(rel.fields)
+            comp = self.compiler(scope)
+            by_text = {g.sql(): width + i for i, g in enumerate(expr_keys)}
+            gexprs = [exp.column(f"$group{expr_keys.index(g)}") if g in expr_keys else g for g in gexprs]
+        else:
+            by_text = {}
         for g in gexprs:
             if isinstance(g, exp.Anonymous) and g.name.upper() in ("TUMBLE", "HOP", "SESSION"):
                 # legacy group window: GROUP BY TUMBLE(rt, INTERVAL ..)
@@ -846,6 +864,9 @@ class Planner:
             s = node.sql()
             if s in agg_pos:
                 i = agg_pos[s]
+                return Compiled(_getter(i), agg.fields[i].type)
+            if s in by_text and by_text[s] in key_pos:
+                i = key_pos[by_text[s]]
                 return Compiled(_getter(i), agg.fields[i].type)
             if isinstance(node, exp.Column):
                 idx = _column_index(node, in_scope)

@@ -166,7 +166,10 @@ def execute(t_env: Any, sql: str) -> TableResult:
         _, add = insert_job(t_env, node, sql)
         return run_inserts(t_env, [add])
     if isinstance(node, exp.Drop):
-        name = node.this.name
+        target = node.this if node.this is not None else (node.args.get("tables") or [None])[0]
+        if target is None:
+            raise ValidationException(f"DROP needs a name: {sql.strip()[:60]!r}")
+        name = target.name
         kind = (node.args.get("kind") or "").upper()
         if kind == "FUNCTION":
             if t_env._functions.pop(name.upper(), None) is None and not node.args.get("exists"):
@@ -194,8 +197,18 @@ def execute(t_env: Any, sql: str) -> TableResult:
         raise ValidationException(f"SHOW {what} is not supported by flinklite")
     if isinstance(node, exp.Describe):
         rel = resolve(t_env, node.this.name, node.this, sql)
-        rows = [(f.name, str(f.type).replace(" NOT NULL", "") + (" *ROWTIME*" if f.rowtime else ""),
-                 "NOT NULL" not in str(f.type), None, None, None) for f in rel.fields]
+        entry = t_env._catalog.get(node.this.name)
+        table = entry[1] if entry is not None and entry[0] == "table" else None
+        pk = list(table.primary_key) if table is not None else []
+        computed = {n: spec for n, k, spec in table.columns if k == "computed"} if table is not None else {}
+        wm = table.watermark if table is not None else None
+        rows = []
+        for f in rel.fields:
+            not_null = "NOT NULL" in str(f.type) or f.name in pk
+            rows.append((f.name, str(f.type).replace(" NOT NULL", "") + (" *ROWTIME*" if f.rowtime else ""),
+                         not not_null, f"PRI({', '.join(pk)})" if f.name in pk else None,
+                         f"AS {computed[f.name].sql()}" if f.name in computed else None,
+                         wm[1].sql() if wm is not None and wm[0] == f.name else None))
         return TableResult(ResultKind.SUCCESS_WITH_CONTENT, ["name", "type", "null", "key", "extras", "watermark"],
                            [None] * 6, rows=rows)
     raise ValidationException(f"unsupported statement {sql.strip()[:60]!r} ({type(node).__name__})")
