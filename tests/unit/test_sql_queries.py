@@ -1,0 +1,228 @@
+"""SQL queries on the streaming planner, with expected changelogs derived from Flink's documented
+semantics: GROUP BY retractions (-U/+U, -D), window TVFs (TUMBLE, HOP, CUMULATE, SESSION) and late
+rows, OVER aggregation (ROWS / RANGE), regular / interval / window joins, Top-N, deduplication,
+DISTINCT, UNION [ALL], BATCH mode and the built-in functions' NULL rules."""
+
+import datetime
+from collections import Counter
+
+import pytest
+from _sql_helpers import changelog, register, rows_of, table_env
+
+from flinklite.errors import JobExecutionException, ValidationException
+
+KV = [("k", "STRING"), ("v", "INT"), ("ts", "BIGINT")]
+
+
+def ts(seconds):
+    return datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=seconds)
+
+
+def final_table(log):
+    """Applies a changelog: the multiset of rows it leaves (independent of input interleaving)."""
+    out = Counter()
+    for op, row in log:
+        out[row] += 1 if op in ("+I", "+U") else -1
+        assert out[row] >= 0, f"retracted a row never emitted: {row}"
+    return +out
+
+
+# -- GROUP BY ------------------------------------------------------------------------------------
+def test_group_by_emits_updates_as_retraction_pairs():
+    t = table_env()
+    register(t, "s", [("a", 1, 1), ("b", 2, 2), ("a", 3, 3)], KV)
+    assert changelog(t.execute_sql("SELECT k, SUM(v), COUNT(*) FROM s GROUP BY k")) == [
+        ("+I", ("a", 1, 1)), ("+I", ("b", 2, 1)), ("-U", ("a", 1, 1)), ("+U", ("a", 4, 2))]
+
+
+def test_aggregate_over_an_updating_input_retracts_and_deletes():
+    t = table_env()
+    register(t, "s", [("a", 1, 1), ("b", 2, 2), ("a", 3, 3)], KV)
+    q = "SELECT cnt, COUNT(*) AS n FROM (SELECT k, COUNT(*) AS cnt FROM s GROUP BY k) GROUP BY cnt"
+    assert changelog(t.execute_sql(q)) == [
+        ("+I", (1, 1)), ("-U", (1, 1)), ("+U", (1, 2)), ("-U", (1, 2)), ("+U", (1, 1)), ("+I", (2, 1))]
+    t2 = table_env()
+    register(t2, "s", [("a", 1, 1), ("a", 3, 3)], KV)
+    # the group cnt=1 loses its only row: -D
+    assert changelog(t2.execute_sql(q)) == [("+I", (1, 1)), ("-D", (1, 1)), ("+I", (2, 1))]
+
+
+def test_group_by_expression_and_having():
+    t = table_env()
+    register(t, "s", [("a", 1, 1), ("b", 2, 2), ("c", 3, 3), ("d", 5, 4)], KV)
+    log = changelog(t.execute_sql("SELECT v % 2 AS odd, SUM(v) FROM s GROUP BY v % 2 HAVING SUM(v) > 2"))
+    assert final_table(log) == Counter({(1, 9): 1})
+
+
+def test_global_aggregate_without_group_by():
+    t = table_env()
+    register(t, "s", [("a", 1, 1), ("b", 2, 2)], KV)
+    assert changelog(t.execute_sql("SELECT COUNT(*), MAX(v) FROM s")) == [
+        ("+I", (1, 1)), ("-U", (1, 1)), ("+U", (2, 2))]
+
+
+# -- window TVFs ---------------------------------------------------------------------------------
+def test_tumble_window_drops_late_rows():
+    t = table_env()
+    # the watermark reaches 6 s with the second row, so window [0 s, 5 s) fires; the third row is late
+    register(t, "s", [("a", 1, 1000), ("a", 2, 6000), ("a", 4, 2000), ("a", 8, 7000)], KV)
+    q = ("SELECT window_start, window_end, SUM(v) FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(rt), INTERVAL '5' SECOND)) "
+         "GROUP BY window_start, window_end")
+    assert changelog(t.execute_sql(q)) == [("+I", (ts(0), ts(5), 1)), ("+I", (ts(5), ts(10), 10))]
+
+
+def test_hop_window_starts_before_zero():
+    t = table_env()
+    register(t, "s", [("a", 1, 1000), ("a", 2, 6000)], KV)
+    q = ("SELECT window_start, window_end, SUM(v) FROM TABLE(HOP(TABLE s, DESCRIPTOR(rt), INTERVAL '5' SECOND, "
+         "INTERVAL '10' SECOND)) GROUP BY window_start, window_end")
+    assert sorted(rows_of(t.execute_sql(q))) == [(ts(-5), ts(5), 1), (ts(0), ts(10), 3), (ts(5), ts(15), 2)]
+
+
+def test_cumulate_window():
+    t = table_env()
+    register(t, "s", [("a", 1, 1000), ("a", 2, 3000), ("a", 4, 6000)], KV)
+    q = ("SELECT window_start, window_end, SUM(v) FROM TABLE(CUMULATE(TABLE s, DESCRIPTOR(rt), "
+         "INTERVAL '2' SECOND, INTERVAL '6' SECOND)) GROUP BY window_start, window_end")
+    assert sorted(rows_of(t.execute_sql(q))) == [
+        (ts(0), ts(2), 1), (ts(0), ts(4), 3), (ts(0), ts(6), 3), (ts(6), ts(8), 4), (ts(6), ts(10), 4),
+        (ts(6), ts(12), 4)]
+
+
+def test_session_window_tvf():
+    t = table_env()
+    register(t, "s", [("a", 1, 1000), ("a", 2, 2500), ("b", 7, 2000), ("a", 4, 6000)], KV)
+    q = ("SELECT k, window_start, window_end, SUM(v) FROM TABLE(SESSION(TABLE s PARTITION BY k, DESCRIPTOR(rt), "
+         "INTERVAL '2' SECOND)) GROUP BY k, window_start, window_end")
+    assert sorted(rows_of(t.execute_sql(q))) == [
+        ("a", ts(1), ts(4.5), 3), ("a", ts(6), ts(8), 4), ("b", ts(2), ts(4), 7)]
+
+
+def test_window_tvf_needs_a_time_attribute():
+    t = table_env()
+    register(t, "s", [("a", 1, 1000)], KV)
+    with pytest.raises(ValidationException, match="time attribute"):
+        t.sql_query("SELECT * FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(ts), INTERVAL '5' SECOND))")
+
+
+# -- OVER ------------------------------------------------------------------------------------------
+def test_over_rows_and_range_frames():
+    t = table_env()
+    register(t, "s", [("a", 1, 1000), ("a", 2, 1500), ("a", 4, 3000), ("b", 10, 3500), ("b", 20, 1200)], KV)
+    # ("b", 20, 1200) arrives below the watermark (1.5 s, global across keys): late, dropped as Flink drops it
+    rows = "SELECT k, v, SUM(v) OVER (PARTITION BY k ORDER BY rt ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM s"
+    assert sorted(rows_of(t.execute_sql(rows))) == [("a", 1, 1), ("a", 2, 3), ("a", 4, 6), ("b", 10, 10)]
+    rng = ("SELECT k, v, COUNT(v) OVER w, SUM(v) OVER w FROM s WINDOW w AS (PARTITION BY k ORDER BY rt "
+           "RANGE BETWEEN INTERVAL '1' SECOND PRECEDING AND CURRENT ROW)")
+    assert sorted(rows_of(t.execute_sql(rng))) == [("a", 1, 1, 1), ("a", 2, 2, 3), ("a", 4, 1, 4), ("b", 10, 1, 10)]
+
+
+def test_over_aggregates_must_share_one_window():
+    t = table_env()
+    register(t, "s", [("a", 1, 1000)], KV)
+    with pytest.raises(ValidationException, match="All aggregates must be computed on the same window"):
+        t.sql_query("SELECT SUM(v) OVER (ORDER BY rt ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), "
+                    "SUM(v) OVER (ORDER BY rt RANGE BETWEEN INTERVAL '1' SECOND PRECEDING AND CURRENT ROW) FROM s")
+
+
+# -- joins -----------------------------------------------------------------------------------------
+def _two_tables(t):
+    register(t, "l", [("k1", 1, 1000), ("k2", 2, 2000), ("k1", 3, 6000)], KV)
+    register(t, "r", [("k1", 10, 1500), ("k3", 20, 7000), ("k1", 30, 5500)], [("k", "STRING"), ("w", "INT"),
+                                                                             ("ts", "BIGINT")])
+
+
+def test_regular_inner_and_outer_joins():
+    t = table_env()
+    _two_tables(t)
+    inner = changelog(t.execute_sql("SELECT l.k, v, w FROM l JOIN r ON l.k = r.k"))
+    assert all(op == "+I" for op, _ in inner)
+    assert Counter(r for _, r in inner) == Counter({("k1", 1, 10): 1, ("k1", 1, 30): 1, ("k1", 3, 10): 1,
+                                                   ("k1", 3, 30): 1})
+    full = changelog(t.execute_sql("SELECT l.k, v, r.k, w FROM l FULL OUTER JOIN r ON l.k = r.k"))
+    assert final_table(full) == Counter({("k1", 1, "k1", 10): 1, ("k1", 1, "k1", 30): 1, ("k1", 3, "k1", 10): 1,
+                                         ("k1", 3, "k1", 30): 1, ("k2", 2, None, None): 1, (None, None, "k3", 20): 1})
+
+
+def test_interval_join():
+    t = table_env()
+    _two_tables(t)
+    q = ("SELECT l.k, v, w FROM l, r WHERE l.k = r.k AND l.rt BETWEEN r.rt - INTERVAL '1' SECOND "
+         "AND r.rt + INTERVAL '1' SECOND")
+    log = changelog(t.execute_sql(q))
+    assert sorted(log) == [("+I", ("k1", 1, 10)), ("+I", ("k1", 3, 30))]
+
+
+def test_window_join():
+    t = table_env()
+    _two_tables(t)
+    q = """SELECT L.k, L.v, R.w, L.window_start FROM
+             (SELECT * FROM TABLE(TUMBLE(TABLE l, DESCRIPTOR(rt), INTERVAL '5' SECOND))) L
+             JOIN (SELECT * FROM TABLE(TUMBLE(TABLE r, DESCRIPTOR(rt), INTERVAL '5' SECOND))) R
+             ON L.k = R.k AND L.window_start = R.window_start AND L.window_end = R.window_end"""
+    assert sorted(rows_of(t.execute_sql(q))) == [("k1", 1, 10, ts(0)), ("k1", 3, 30, ts(5))]
+
+
+# -- Top-N and deduplication -----------------------------------------------------------------------
+def test_top_n_without_rank_column():
+    t = table_env()
+    register(t, "s", [("a", 5, 1), ("a", 9, 2), ("a", 7, 3), ("b", 1, 4), ("a", 8, 5)], KV)
+    q = ("SELECT k, v FROM (SELECT k, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM s) "
+         "WHERE rn <= 2")
+    log = changelog(t.execute_sql(q))
+    assert final_table(log) == Counter({("a", 9): 1, ("a", 8): 1, ("b", 1): 1})
+    assert ("-D", ("a", 5)) in log and ("-D", ("a", 7)) in log
+
+
+def test_deduplication_first_and_last_row():
+    t = table_env()
+    register(t, "s", [("a", 1, 1000), ("a", 2, 2000), ("b", 3, 1500), ("a", 4, 3000)], KV)
+    first = "SELECT k, v FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY rt) AS rn FROM s) WHERE rn = 1"
+    assert changelog(t.execute_sql(first)) == [("+I", ("a", 1)), ("+I", ("b", 3))]
+    last = first.replace("ORDER BY rt", "ORDER BY rt DESC")
+    assert changelog(t.execute_sql(last)) == [
+        ("+I", ("a", 1)), ("-U", ("a", 1)), ("+U", ("a", 2)), ("+I", ("b", 3)), ("-U", ("a", 2)), ("+U", ("a", 4))]
+
+
+# -- DISTINCT / UNION ------------------------------------------------------------------------------
+def test_distinct_union_all_and_union():
+    t = table_env()
+    register(t, "s", [("a", 1, 1), ("a", 1, 2), ("b", 2, 3)], KV)
+    assert changelog(t.execute_sql("SELECT DISTINCT k, v FROM s")) == [("+I", ("a", 1)), ("+I", ("b", 2))]
+    assert Counter(rows_of(t.execute_sql("SELECT k FROM s UNION ALL SELECT k FROM s WHERE v = 2"))) == Counter(
+        {("a",): 2, ("b",): 2})
+    assert sorted(rows_of(t.execute_sql("SELECT k FROM s UNION SELECT k FROM s"))) == [("a",), ("b",)]
+
+
+# -- BATCH ---------------------------------------------------------------------------------------
+def test_batch_mode_emits_final_results_only():
+    t = table_env(batch=True)
+    t.create_temporary_view("s", t.from_elements([("a", 1), ("b", 2), ("a", 3)], ["k", "v"]))
+    assert changelog(t.execute_sql("SELECT k, SUM(v) AS s FROM s GROUP BY k ORDER BY s DESC")) == [
+        ("+I", ("a", 4)), ("+I", ("b", 2))]
+    assert rows_of(t.execute_sql("SELECT v FROM s ORDER BY v LIMIT 2 OFFSET 1")) == [(2,), (3,)]
+
+
+def test_streaming_order_by_needs_a_time_attribute():
+    t = table_env()
+    register(t, "s", [("a", 1, 1)], KV)
+    with pytest.raises(ValidationException, match="Sort on a non-time-attribute field is not supported"):
+        t.sql_query("SELECT * FROM s ORDER BY v")
+
+
+# -- built-in functions and NULL ---------------------------------------------------------------
+def test_builtin_null_rules():
+    t = table_env()
+    row = rows_of(t.execute_sql("""
+        SELECT 1 + CAST(NULL AS INT), CONCAT('a', CAST(NULL AS STRING)), CONCAT_WS('-', 'a', CAST(NULL AS STRING), 'b'),
+               COALESCE(CAST(NULL AS INT), 7), CASE WHEN CAST(NULL AS BOOLEAN) THEN 'y' ELSE 'n' END,
+               TRY_CAST('x1' AS INT), CAST('12' AS INT) * 2, 7 / 2, 7 / 2.0, UPPER('abc'), CHAR_LENGTH('héllo'),
+               CAST(NULL AS INT) IS NULL, NULLIF(3, 3), ABS(-2.5), MOD(-7, 3)"""))[0]
+    assert row == (None, None, "a-b", 7, "n", None, 24, 3, pytest.approx(3.5), "ABC", 5, True, None,
+                   pytest.approx(2.5), -1)
+
+
+def test_failed_cast_fails_the_job():
+    t = table_env()
+    with pytest.raises(JobExecutionException):
+        rows_of(t.execute_sql("SELECT CAST('x1' AS INT)"))
