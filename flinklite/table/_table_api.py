@@ -113,6 +113,34 @@ class TableApiMixin:
     def full_outer_join(self, right: Any, join_predicate: Any) -> Any:
         return self._join(right, join_predicate, "FULL")
 
+    def _join_lateral(self, call: Any, predicate: Any, outer: bool) -> Any:
+        e = _as_expr(call)
+        ctx = self._ctx()
+        names = ""
+        if e._alias:
+            names = "(" + ", ".join(_quote(n) for n in e._alias) + ")"
+        lateral = f"LATERAL TABLE({e._render(ctx)}) AS T{names}"
+        sql = (f"SELECT * FROM {self._from()} LEFT JOIN {lateral} ON TRUE" if outer
+               else f"SELECT * FROM {self._from()}, {lateral}")
+        out = _query(self, sql)
+        return out.where(predicate) if predicate is not None else out
+
+    def join_lateral(self, table_function_call: Any, join_predicate: Any = None) -> Any:
+        return self._join_lateral(table_function_call, join_predicate, False)
+
+    def left_outer_join_lateral(self, table_function_call: Any, join_predicate: Any = None) -> Any:
+        return self._join_lateral(table_function_call, join_predicate, True)
+
+    def flat_map(self, func: Any) -> Any:
+        """``table.flat_map(udtf(..))``: the table function applied to all columns, its columns only."""
+        from flinklite.table.expressions import call
+
+        if not isinstance(func, Expression):
+            func = call(func, *[column(c) for c in self.get_column_names()])
+        cols = set(self.get_column_names())
+        joined = self.join_lateral(func)
+        return joined.select(*[column(c) for c in joined.get_column_names() if c not in cols])
+
     def union_all(self, right: Any) -> Any:
         return _query(self, f"SELECT * FROM {self._from()} UNION ALL SELECT * FROM {right._from()}")
 

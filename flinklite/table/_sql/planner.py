@@ -348,6 +348,46 @@ class JoinRel(Rel):
                 .process(fn))
 
 
+class CorrelateRel(Rel):
+    """``FROM t, LATERAL TABLE(f(..))`` / ``LEFT JOIN LATERAL TABLE(f(..)) ON TRUE``: each input row
+    joined with the rows the table function yields for it (Flink's Correlate); the input row's kind
+    is kept, so a retraction of the input retracts its joined rows."""
+
+    def __init__(self, child: Rel, call: Any, arg_fns: list, extra: list[Field], outer: bool) -> None:
+        self.child = child
+        self.call = call
+        self.arg_fns = arg_fns
+        self.fields = list(child.fields) + extra
+        self.outer = outer
+        self.append_only = child.append_only
+
+    def children(self) -> list[Rel]:
+        return [self.child]
+
+    def describe(self) -> str:
+        kind = "LEFT" if self.outer else "INNER"
+        return f"Correlate(joinType=[{kind}], fields=[{', '.join(f.name for f in self.fields)}])"
+
+    def build(self, ctx: PlanContext) -> Any:
+        call, fns, outer = self.call, self.arg_fns, self.outer
+        width = len(self.fields) - len(self.child.fields)
+        nulls = (None,) * width
+
+        def correlate(rec: tuple) -> Any:
+            kind, row = rec
+            produced = call(*[f(row) for f in fns])
+            out = []
+            for r in produced if produced is not None else ():
+                if width == 1 and not isinstance(r, (tuple, list)) and not hasattr(r, "_values"):
+                    r = (r,)
+                out.append((kind, row + tuple(r)))
+            if not out and outer:
+                out.append((kind, row + nulls))
+            return out
+
+        return self.child.build(ctx).flat_map(correlate)
+
+
 class UnionRel(Rel):
     def __init__(self, inputs: list[Rel]) -> None:
         self.inputs = inputs
@@ -632,10 +672,42 @@ class Planner:
         rel, alias = self._from_item(from_.this)
         rel = _qualify(rel, alias)
         for join in select.args.get("joins") or []:
+            if isinstance(join.this, exp.Lateral):
+                rel = self._lateral(rel, join)
+                continue
             right, ralias = self._from_item(join.this)
             right = _qualify(right, ralias)
             rel = self._join(rel, right, join)
         return rel
+
+    def _lateral(self, left: Rel, join: exp.Join) -> Rel:
+        from flinklite.table.udf import UserDefinedTableFunctionWrapper
+
+        lat = join.this
+        call = lat.this
+        if isinstance(call, exp.Anonymous) and call.name.upper() == "TABLE" and call.expressions:
+            call = call.expressions[0]
+        name = call.name.upper() if isinstance(call, exp.Func) else ""
+        f = self.functions.get(name)
+        if not isinstance(f, UserDefinedTableFunctionWrapper):
+            raise self.error(call, f"LATERAL TABLE needs a registered table function (udtf), got "
+                                   f"{call.sql()[:60]!r}")
+        side = (join.side or "").upper()
+        on = join.args.get("on")
+        if side == "LEFT" and not (on is None or isinstance(on, exp.Boolean) and on.this is True):
+            raise self.error(on, "LEFT JOIN LATERAL TABLE(..) only supports ON TRUE")
+        comp = self.compiler(Scope(left.fields))
+        args = [comp.compile(a) for a in call.expressions]
+        types = list(f.result_types)
+        alias = lat.args.get("alias")
+        names = [c.name for c in alias.columns] if alias is not None and alias.columns else \
+            (list(f.result_names) if getattr(f, "result_names", None) else [f"f{i}" for i in range(len(types))])
+        if len(names) != len(types):
+            raise self.error(lat, f"the table function {name} returns {len(types)} column(s), the alias names "
+                                  f"{len(names)}")
+        qualifier = alias.name if alias is not None and alias.name else None
+        extra = [Field(n, t if t is not None else T.STRING, qualifier) for n, t in zip(names, types)]
+        return CorrelateRel(left, f.eval_fn(), [a.fn for a in args], extra, side == "LEFT")
 
     def _join(self, left: Rel, right: Rel, join: exp.Join) -> Rel:
         side = (join.side or "").upper()
