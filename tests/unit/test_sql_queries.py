@@ -226,3 +226,17 @@ def test_failed_cast_fails_the_job():
     t = table_env()
     with pytest.raises(JobExecutionException):
         rows_of(t.execute_sql("SELECT CAST('x1' AS INT)"))
+
+
+def test_fractional_interval_in_a_watermark_expression():
+    # WATERMARK rt - INTERVAL '0.1' SECOND: after the row at 5.05 s the watermark is 4.95 s, so the row at
+    # 4.99 s still belongs to window [0 s, 5 s); with no delay it would be late and dropped
+    rows = [("a", 1, 1000), ("a", 2, 5050), ("a", 4, 4990), ("a", 8, 9000)]
+    q = ("SELECT window_start, SUM(v) FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(rt), INTERVAL '5' SECOND)) "
+         "GROUP BY window_start, window_end")
+    t = table_env()
+    register(t, "s", rows, KV, watermark_delay="0.1")
+    assert rows_of(t.execute_sql(q)) == [(ts(0), 5), (ts(5), 10)]
+    t0 = table_env()
+    register(t0, "s", rows, KV, watermark_delay="0")
+    assert rows_of(t0.execute_sql(q)) == [(ts(0), 1), (ts(5), 10)]

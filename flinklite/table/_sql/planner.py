@@ -147,14 +147,14 @@ class CalcRel(Rel):
                 row = rec[1]
                 return (rec[0], tuple([p(row) for p in projs]))
 
-            return self.child.build(ctx).map(calc)
+            return self.child.build(ctx).map(calc).name("Calc")
 
         def calc_filter(rec: tuple) -> Any:
             row = rec[1]
             if cond(row) is True:
                 yield (rec[0], tuple([p(row) for p in projs]))
 
-        return self.child.build(ctx).flat_map(calc_filter)
+        return self.child.build(ctx).flat_map(calc_filter).name("Calc")
 
 
 class WindowTVFRel(Rel):
@@ -244,7 +244,7 @@ class WindowTVFRel(Rel):
             for s, e in assign(row):
                 yield (rec[0], row + (s, e, e - 1))
 
-        return self.child.build(ctx).flat_map(windows)
+        return self.child.build(ctx).flat_map(windows).name("WindowTableFunction")
 
 
 class AggRel(Rel):
@@ -285,13 +285,14 @@ class AggRel(Rel):
         key_of = (lambda row: tuple(row[i] for i in idx)) if idx else (lambda row: ())
         keyed = stream.key_by(lambda rec: safe_key(key_of(rec[1])))
         if self.mode == "group":
-            return keyed.process(ops.GroupAggFunction(key_of, self.aggs, ctx.batch))
+            return keyed.process(ops.GroupAggFunction(key_of, self.aggs, ctx.batch)).name("GroupAggregate")
         if self.mode == "window":
             ws, we = self.window["cols"]
-            return keyed.process(ops.WindowAggFunction(key_of, lambda row: (row[ws], row[we]), self.aggs))
+            return keyed.process(ops.WindowAggFunction(key_of, lambda row: (row[ws], row[we]), self.aggs)).name(
+                "WindowAggregate")
         t = self.window["time_idx"]
         return keyed.process(ops.SessionWindowAggFunction(key_of, lambda row: row[t], self.window["gap"],
-                                                          self.aggs))
+                                                          self.aggs)).name("WindowAggregate")
 
 
 class OverRel(Rel):
@@ -313,7 +314,8 @@ class OverRel(Rel):
     def build(self, ctx: PlanContext) -> Any:
         p, t = self.partition, self.time_idx
         keyed = self.child.build(ctx).key_by(lambda rec: safe_key(tuple(rec[1][i] for i in p)))
-        return keyed.process(ops.OverAggFunction(lambda row: row[t], self.frame, self.aggs, ctx.batch))
+        return keyed.process(ops.OverAggFunction(lambda row: row[t], self.frame, self.aggs, ctx.batch)).name(
+            "OverAggregate")
 
 
 class JoinRel(Rel):
@@ -345,7 +347,7 @@ class JoinRel(Rel):
         return (left.connect(right)
                 .key_by(lambda rec: safe_key(tuple(f(rec[1]) for f in lk)),
                         lambda rec: safe_key(tuple(f(rec[1]) for f in rk)))
-                .process(fn))
+                .process(fn).name("Join"))
 
 
 class CorrelateRel(Rel):
@@ -385,7 +387,7 @@ class CorrelateRel(Rel):
                 out.append((kind, row + nulls))
             return out
 
-        return self.child.build(ctx).flat_map(correlate)
+        return self.child.build(ctx).flat_map(correlate).name("Correlate")
 
 
 class UnionRel(Rel):
@@ -423,7 +425,7 @@ class SortLimitRel(Rel):
 
     def build(self, ctx: PlanContext) -> Any:
         s = self.child.build(ctx).key_by(lambda rec: 0).process(
-            ops.SortLimitFunction(self.cmp, self.limit, self.offset, ctx.batch))
+            ops.SortLimitFunction(self.cmp, self.limit, self.offset, ctx.batch)).name("SortLimit")
         return s.set_parallelism(1)
 
 
@@ -446,7 +448,7 @@ class RankRel(Rel):
     def build(self, ctx: PlanContext) -> Any:
         p = self.partition
         return self.child.build(ctx).key_by(lambda rec: safe_key(tuple(rec[1][i] for i in p))).process(
-            ops.RankFunction(self.cmp, self.n, self.with_rank))
+            ops.RankFunction(self.cmp, self.n, self.with_rank)).name("Rank")
 
 
 class DedupRel(Rel):
@@ -471,7 +473,7 @@ class DedupRel(Rel):
     def build(self, ctx: PlanContext) -> Any:
         p = self.partition
         return self.child.build(ctx).key_by(lambda rec: safe_key(tuple(rec[1][i] for i in p))).process(
-            ops.DeduplicateFunction(self.time_idx, self.keep_last))
+            ops.DeduplicateFunction(self.time_idx, self.keep_last)).name("Deduplicate")
 
 
 def _cmp_values(a: Any, b: Any, desc: bool, nulls_first: bool) -> int:
