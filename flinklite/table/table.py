@@ -1,10 +1,11 @@
 """``Table`` (PyFlink's ``pyflink.table.Table``) and the logical plan nodes behind it.
 
 A Table wraps a logical plan node; nothing runs until the table is converted back
-(``to_data_stream``), which compiles the plan to DataStream operators. Today the only node is
-:class:`DataStreamScan` (a DataStream read through a :class:`~flinklite.table.schema.Schema`);
-the SQL engine adds projection, filter, aggregation, joins and windows as further nodes, each
-compiled by its own ``to_stream``.
+(``execute``, ``execute_insert``, ``to_data_stream``), which plans it into DataStream operators.
+A table read from a DataStream is a :class:`DataStreamScan` (through a
+:class:`~flinklite.table.schema.Schema`); every other table is a query planned by
+:mod:`flinklite.table._sql.planner` (the Table API operations render SQL, see
+:mod:`flinklite.table._table_api`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ from typing import Any
 
 from flinklite.common.types import _create_row
 from flinklite.common.watermark_strategy import TimestampAssigner, WatermarkGenerator
-from flinklite.table._table_api import TableApiMixin
+from flinklite.table._table_api import (
+    GroupedTable,
+    GroupWindowedTable,
+    OverWindowedTable,
+    TableApiMixin,
+    WindowGroupedTable,
+)
 from flinklite.table.expressions import _compile_expression as compile_expression
 from flinklite.table.schema import Schema
 from flinklite.time.watermark import MIN_TIMESTAMP
 
-__all__ = ["Table", "PlanNode", "DataStreamScan"]
+__all__ = ["Table", "PlanNode", "DataStreamScan", "GroupedTable", "GroupWindowedTable", "OverWindowedTable",
+           "WindowGroupedTable"]
 
 
 class PlanNode:
