@@ -240,3 +240,41 @@ def test_fractional_interval_in_a_watermark_expression():
     t0 = table_env()
     register(t0, "s", rows, KV, watermark_delay="0")
     assert rows_of(t0.execute_sql(q)) == [(ts(0), 1), (ts(5), 10)]
+
+
+# -- MATCH_RECOGNIZE (planned onto the CEP operator) ---------------------------------------------
+TICKER = [("ACME", p, 1000 * t) for t, p in [(0, 12), (1, 17), (2, 19), (3, 21), (4, 25), (5, 18), (6, 15),
+                                                 (7, 14), (8, 24), (9, 25), (10, 19)]]
+V_SHAPE = """SELECT * FROM ticker MATCH_RECOGNIZE (
+    PARTITION BY symbol ORDER BY rt
+    MEASURES START_ROW.rt AS start_t, LAST(PRICE_DOWN.rt) AS bottom_t, LAST(PRICE_UP.price) AS up_price
+    AFTER MATCH SKIP TO LAST PRICE_UP
+    PATTERN (START_ROW PRICE_DOWN+ PRICE_UP)
+    DEFINE
+        PRICE_DOWN AS (LAST(PRICE_DOWN.price, 1) IS NULL AND PRICE_DOWN.price < START_ROW.price)
+                      OR PRICE_DOWN.price < LAST(PRICE_DOWN.price, 1),
+        PRICE_UP AS PRICE_UP.price > LAST(PRICE_DOWN.price, 1)
+) AS MR"""
+
+
+def test_match_recognize_v_shape():
+    # Flink's documentation example: the price falls from 25 (t=4 s) to 14 (t=7 s) and rises to 24 (t=8 s)
+    t = table_env()
+    register(t, "ticker", TICKER, [("symbol", "STRING"), ("price", "INT"), ("ts", "BIGINT")])
+    assert changelog(t.execute_sql(V_SHAPE)) == [("+I", ("ACME", ts(4), ts(7), 24))]
+    assert "Match(partitionBy=[0]" in t.explain_sql(V_SHAPE)
+    outer = f"SELECT symbol, up_price * 2 FROM ({V_SHAPE})"
+    assert rows_of(t.execute_sql(outer)) == [("ACME", 48)]
+
+
+def test_match_recognize_validation():
+    t = table_env()
+    register(t, "ticker", TICKER, [("symbol", "STRING"), ("price", "INT"), ("ts", "BIGINT")])
+    with pytest.raises(ValidationException, match="ascending time attribute"):
+        t.sql_query(V_SHAPE.replace("ORDER BY rt", "ORDER BY price"))
+    t.create_temporary_view("agg", t.sql_query("SELECT symbol, COUNT(*) AS price, MAX(rt) AS rt FROM ticker "
+                                              "GROUP BY symbol"))
+    with pytest.raises(ValidationException, match="doesn't support consuming update and delete changes"):
+        t.sql_query(V_SHAPE.replace("FROM ticker", "FROM agg"))
+    with pytest.raises(ValidationException, match="names no variable"):
+        t.sql_query(V_SHAPE.replace("DEFINE\n", "DEFINE NOPE AS price > 1,\n"))

@@ -94,7 +94,7 @@ class Flink(Dialect):
     class Tokenizer(Tokenizer):
         QUOTES = ["'"]
         IDENTIFIERS = ["`"]
-        KEYWORDS = {**Tokenizer.KEYWORDS}
+        KEYWORDS = {**Tokenizer.KEYWORDS, "MATCH_RECOGNIZE": TokenType.MATCH_RECOGNIZE}
         KEYWORDS.pop("SESSION", None)
 
     Parser = FlinkParser

@@ -17,11 +17,9 @@ a JOIN b ON a.k = b.k                  ``connect`` + ``key_by`` both + :class:`J
 ROW_NUMBER() .. WHERE rn <= N          ``key_by(partition)`` + :class:`RankFunction`
 ORDER BY / LIMIT                       ``key_by(constant)`` + :class:`SortLimitFunction` (p = 1)
 UNION ALL                              ``union``
-MATCH_RECOGNIZE                        dispatched to :data:`MATCH_RECOGNIZE_HOOK` (see below)
+MATCH_RECOGNIZE                        ``key_by(partition)`` + the CEP operator, its Pattern made by
+                                       ``flinklite.cep._match_recognize.compile_match_recognize``
 =====================================  ==========================================================
-
-``MATCH_RECOGNIZE_HOOK``: the CEP helper registers ``fn(planner, node: exp.MatchRecognize, input_rel)
--> Rel`` here; the planner calls it for a FROM item with a MATCH_RECOGNIZE clause.
 """
 
 from __future__ import annotations
@@ -39,9 +37,7 @@ from flinklite.table._sql.aggs import AGG_NAMES, AggSpec, make_agg
 from flinklite.table._sql.expr import Compiled, ExprCompiler, Field, Scope, interval_ms, validation_error
 from flinklite.table._sql.types import T
 
-__all__ = ["Rel", "Planner", "PlanContext", "MATCH_RECOGNIZE_HOOK", "safe_key"]
-
-MATCH_RECOGNIZE_HOOK: dict[str, Any] = {"compile": None}
+__all__ = ["Rel", "Planner", "PlanContext", "safe_key"]
 
 _SAFE_KEY_TYPES = (str, int, float, bool, type(None))
 
@@ -390,6 +386,57 @@ class CorrelateRel(Rel):
         return self.child.build(ctx).flat_map(correlate).name("Correlate")
 
 
+class MatchRecognizeRel(Rel):
+    """Rows of the input keyed by the PARTITION BY columns into the CEP operator (event time: rows
+    are matched in rowtime order once the watermark passes them); each match is one output row
+    (partition columns, then the measures), append-only as in Flink."""
+
+    def __init__(self, child: Rel, compiled: Any, partition: list[int], fields: list[Field]) -> None:
+        self.child = child
+        self.compiled = compiled
+        self.partition = partition
+        self.fields = fields
+
+    def children(self) -> list[Rel]:
+        return [self.child]
+
+    def describe(self) -> str:
+        return f"Match(partitionBy={self.partition}, measures=[{', '.join(f.name for f in self.fields)}])"
+
+    def build(self, ctx: PlanContext) -> Any:
+        from flinklite.cep import CEP
+
+        p = self.partition
+        rows = self.child.build(ctx).map(lambda rec: rec[1]).name("Calc")
+        keyed = rows.key_by(lambda row: safe_key(tuple(row[i] for i in p)))
+        matches = CEP.pattern(keyed, self.compiled.pattern).process(_MeasuresFunction(self.compiled.measures))
+        return matches.map(lambda row: (ops.INSERT, row)).name("Match")
+
+
+class _MeasuresFunction:
+    """The PatternProcessFunction that turns a match into the MEASURES row."""
+
+    def __new__(cls, measures: Any) -> Any:
+        from flinklite.cep import PatternProcessFunction
+
+        class _Measures(PatternProcessFunction):
+            def process_match(self, match: dict, ctx: Any) -> Any:
+                yield measures(match)
+
+        return _Measures()
+
+
+def _measure_type(expr: exp.Expression, by_name: dict) -> Any:
+    """A MEASURES expression's type: COUNT is BIGINT; otherwise the type of the column it reads
+    (``A.price``, ``LAST(A.rt)``, ``SUM(A.v)``); STRING when it reads none."""
+    if isinstance(expr, exp.Count):
+        return T.BIGINT
+    col = next(iter(expr.find_all(exp.Column)), None)
+    if col is None or col.name.lower() not in by_name:
+        return T.STRING
+    return by_name[col.name.lower()].type
+
+
 class UnionRel(Rel):
     def __init__(self, inputs: list[Rel]) -> None:
         self.inputs = inputs
@@ -562,15 +609,12 @@ class Planner:
 
     # -- FROM --------------------------------------------------------------------------------------
     def _from_item(self, node: exp.Expression) -> tuple[Rel, str | None]:
-        alias = node.alias_or_name if isinstance(node, (exp.Table, exp.Subquery)) else None
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous) and node.this.name.upper() == "TABLE":
             inner = node.this.expressions[0]
             return self._window_tvf(inner), node.alias or None
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous) and \
                 node.this.name.upper() in fd.WINDOW_TVFS:
             return self._window_tvf(node.this), node.alias or None
-        if isinstance(node, exp.Table) and node.args.get("match_recognize") is not None:
-            return self._match_recognize(node), alias
         if isinstance(node, exp.Table):
             rel = self.resolve_table(node)
             return rel, node.alias or node.name
@@ -591,16 +635,32 @@ class Planner:
         if isinstance(node, exp.Values):
             rel = self._values(node)
             return rel, node.alias or None
-        if isinstance(node, exp.MatchRecognize):
-            return self._match_recognize(node), alias
         raise self.error(node, f"unsupported FROM item {node.sql()[:80]!r}")
 
-    def _match_recognize(self, node: exp.Expression) -> Rel:
-        hook = MATCH_RECOGNIZE_HOOK.get("compile")
-        if hook is None:
-            raise self.error(node, "MATCH_RECOGNIZE is not available: the CEP module did not register "
-                                   "flinklite.table._sql.planner.MATCH_RECOGNIZE_HOOK['compile']")
-        return hook(self, node)
+    def _match_recognize(self, rel: Rel, mr: exp.MatchRecognize) -> Rel:
+        """``FROM t MATCH_RECOGNIZE (...)``: the clause compiled to a CEP Pattern by the CEP
+        package (``compile_match_recognize``), run on the keyed input in event time."""
+        from flinklite.cep._match_recognize import compile_match_recognize
+        from flinklite.errors import InvalidProgramException
+
+        if not rel.append_only:
+            raise self.error(mr, "Match Recognize doesn't support consuming update and delete changes")
+        columns = {f.name: i for i, f in enumerate(rel.fields)}
+        try:
+            compiled = compile_match_recognize(mr, columns, mr.meta.get("within_ms"))
+        except InvalidProgramException as e:
+            raise self.error(mr, str(e)) from None
+        order = compiled.order_by
+        by_name = {f.name.lower(): f for f in rel.fields}
+        if not self.batch and (len(order) < 1 or order[0].lower() not in by_name or
+                               not by_name[order[0].lower()].rowtime):
+            raise self.error(mr, "MATCH_RECOGNIZE must be ORDER BY an ascending time attribute (the rowtime)")
+        partition = [columns[next(n for n in columns if n.lower() == p.lower())] for p in compiled.partition_by]
+        fields = [Field(rel.fields[i].name, rel.fields[i].type) for i in partition]
+        for m, name in zip(mr.args.get("measures") or [], compiled.output_names[len(partition):]):
+            expr = m.this.this if isinstance(m.this, exp.Alias) else m.this
+            fields.append(Field(name, _measure_type(expr, by_name)))
+        return MatchRecognizeRel(rel, compiled, partition, fields)
 
     def _values(self, node: exp.Values) -> Rel:
         comp = self.compiler(Scope([]))
@@ -672,6 +732,11 @@ class Planner:
         if from_ is None:
             return ValuesRel([], [()])
         rel, alias = self._from_item(from_.this)
+        mr = select.args.get("match")
+        if mr is not None:
+            rel = self._match_recognize(rel, mr)
+            mr_alias = mr.args.get("alias")
+            alias = mr_alias.name if mr_alias is not None else None
         rel = _qualify(rel, alias)
         for join in select.args.get("joins") or []:
             if isinstance(join.this, exp.Lateral):
