@@ -1,7 +1,7 @@
 """The planner: a parsed SELECT (sqlglot tree) -> a tree of relational nodes (:class:`Rel`), and
 each Rel -> DataStream operators of flinklite's runtime (``Rel.build``).
 
-How SQL maps to operators (details in docs/concepts/table-and-sql.md):
+How SQL maps to operators (details in docs/concepts/sql.md):
 
 =====================================  ==========================================================
 SQL                                    operators
