@@ -17,8 +17,9 @@ __all__ = ["print_rows", "format_value"]
 
 _MAX_WIDTH = 30
 _NULL = "<NULL>"
-_TYPE_WIDTH = {"BOOLEAN": 5, "TINYINT": 4, "SMALLINT": 6, "INT": 11, "BIGINT": 20, "FLOAT": 20, "DOUBLE": 20,
-               "DATE": 10, "TIME": 8}
+# streaming columns are sized from the type alone (rows print as they arrive); FLOAT / DOUBLE have no
+# fixed width in Flink and get the maximum, like strings
+_TYPE_WIDTH = {"BOOLEAN": 5, "TINYINT": 4, "SMALLINT": 6, "INT": 11, "BIGINT": 20, "DATE": 10, "TIME": 8}
 
 
 def format_value(v: Any) -> str:

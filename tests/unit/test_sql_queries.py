@@ -278,3 +278,18 @@ def test_match_recognize_validation():
         t.sql_query(V_SHAPE.replace("FROM ticker", "FROM agg"))
     with pytest.raises(ValidationException, match="names no variable"):
         t.sql_query(V_SHAPE.replace("DEFINE\n", "DEFINE NOPE AS price > 1,\n"))
+
+
+def test_timestampadd_timestampdiff_base64_and_integer_stddev():
+    # values as real PyFlink 2.3.0 prints them for the same expressions
+    t = table_env()
+    row = rows_of(t.execute_sql("""
+        SELECT TIMESTAMPADD(SECOND, 2, TIMESTAMP '1970-01-01 00:00:01'), TIMESTAMPADD(MONTH, 1, DATE '2024-01-31'),
+               TIMESTAMPDIFF(DAY, TIMESTAMP '2024-01-01 12:00:00', TIMESTAMP '2024-01-03 11:00:00'),
+               TIMESTAMPDIFF(MONTH, DATE '2024-01-31', DATE '2024-03-01'), TO_BASE64('ann'), FROM_BASE64('Ym9i'),
+               TRUNCATE(-5 / 3.0, 1)"""))[0]
+    assert row[:6] == (ts(3), datetime.date(2024, 2, 29), 1, 1, "YW5u", "bob")
+    assert float(row[6]) == -1.6
+    register(t, "s", [("a", 3, 1), ("a", 4, 2)], KV)
+    # STDDEV_POP keeps the INT type: sqrt(0.25) = 0.5 truncates to 0
+    assert rows_of(t.execute_sql("SELECT STDDEV_POP(v), STDDEV_POP(CAST(v AS DOUBLE)) FROM s"))[-1] == (0, 0.5)

@@ -157,7 +157,15 @@ class AggSpec:
             if cnt < 2:
                 return None
             var = max((sq - s * s / cnt) / (cnt - 1), 0.0)
-        return var ** 0.5 if n.startswith("STDDEV") else var
+        out = var ** 0.5 if n.startswith("STDDEV") else var
+        # Flink keeps the argument's type: an integer column's deviation is truncated to an integer
+        rt = self.result_type.name
+        if rt in ("TINYINT", "SMALLINT", "INT", "BIGINT"):
+            return int(out)
+        if rt == "DECIMAL":
+            return decimal.Decimal(repr(out)).quantize(decimal.Decimal(1).scaleb(-self.result_type.args[1]),
+                                                       rounding=decimal.ROUND_DOWN)
+        return out
 
 
 def make_agg(name: str, arg: Any, arg_type: DataType | None, distinct: bool) -> AggSpec:
@@ -175,7 +183,9 @@ def make_agg(name: str, arg: Any, arg_type: DataType | None, distinct: bool) -> 
         else:
             rt = arg_type
     elif n in ("STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"):
-        rt = T.DOUBLE
+        numeric = arg_type is not None and arg_type.name in ("TINYINT", "SMALLINT", "INT", "BIGINT", "DECIMAL",
+                                                              "FLOAT", "DOUBLE")
+        rt = arg_type.nullable() if numeric else T.DOUBLE
     elif n == "LISTAGG":
         rt = T.STRING
     elif n == "COLLECT":

@@ -64,10 +64,27 @@ def _parse_window_tvf(name: str) -> Any:
     return parse
 
 
+def _parse_timestamp_fn(name: str) -> Any:
+    """``TIMESTAMPADD(unit, n, ts)`` / ``TIMESTAMPDIFF(unit, a, b)``: the unit is a keyword, not a
+    column (sqlglot's own parsers for these follow other dialects' argument orders)."""
+
+    def parse(self: FlinkParser) -> exp.Expression:
+        unit = exp.var(self._curr.text.upper())
+        self._advance()
+        args: list = [unit]
+        while self._match(TokenType.COMMA):
+            args.append(self._parse_disjunction())
+        return self.expression(exp.Anonymous(this=name, expressions=args))
+
+    return parse
+
+
 class FlinkParser(Parser):
     FUNCTION_PARSERS = {
         **Parser.FUNCTION_PARSERS,
         **{name: _parse_window_tvf(name) for name in WINDOW_TVFS},
+        "TIMESTAMPADD": _parse_timestamp_fn("TIMESTAMPADD"),
+        "TIMESTAMPDIFF": _parse_timestamp_fn("TIMESTAMPDIFF"),
     }
 
     CONSTRAINT_PARSERS = {

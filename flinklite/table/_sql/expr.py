@@ -435,6 +435,8 @@ _STRING_FNS: dict[str, tuple[Callable, DataType]] = {
     "SHA256": (lambda s: __import__("hashlib").sha256(s.encode()).hexdigest(), T.STRING),
     "JSON_VALUE": (_json_value, T.STRING),
     "ASCII": (lambda s: ord(s[0]) if s else 0, T.INT),
+    "TO_BASE64": (lambda s: __import__("base64").b64encode(s.encode()).decode(), T.STRING),
+    "FROM_BASE64": (lambda s: __import__("base64").b64decode(s).decode(), T.STRING),
     "CHR": (lambda n: chr(n % 256), T.STRING),
 }
 
@@ -453,8 +455,30 @@ _SQLGLOT_FN_NAMES = {
     "RegexpExtract": "REGEXP_EXTRACT", "Ascii": "ASCII", "Chr": "CHR", "Trim": "TRIM", "Sin": "SIN",
     "Cos": "COS", "Tan": "TAN", "Asin": "ASIN", "Acos": "ACOS", "Atan": "ATAN", "Atan2": "ATAN2",
     "Degrees": "DEGREES", "Radians": "RADIANS", "Cot": "COT", "Log2": "LOG2", "Log10": "LOG10",
-    "RegexpLike": "REGEXP",
+    "RegexpLike": "REGEXP", "ToBase64": "TO_BASE64", "FromBase64": "FROM_BASE64", "Trunc": "TRUNCATE",
 }
+
+
+_UNIT_MS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000,
+            "WEEK": 7 * 86_400_000}
+
+
+def _ms_to_dt(ms: int, tz: Any) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(ms / 1000, tz or datetime.UTC).replace(tzinfo=None) \
+        .replace(microsecond=(ms % 1000) * 1000)
+
+
+def _dt_to_ms(d: datetime.datetime, tz: Any) -> int:
+    aware = d.replace(tzinfo=tz or datetime.UTC)
+    return int(aware.timestamp()) * 1000 + d.microsecond // 1000
+
+
+def _add_months(d: Any, n: int) -> Any:
+    import calendar
+
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    return d.replace(year=year, month=month, day=min(d.day, calendar.monthrange(year, month)[1]))
 
 
 # arguments sqlglot fills in itself that Flink's function does not take (INITCAP's delimiter set)
@@ -979,6 +1003,8 @@ class ExprCompiler:
             return self._udf(node, self.functions[name], arg_nodes)
         if isinstance(node, exp.AggFunc) or name in ("COUNT", "SUM", "AVG", "MIN", "MAX"):
             raise self.error(node, f"Aggregate function {name} is not allowed here")
+        if name in ("TIMESTAMPADD", "TIMESTAMPDIFF"):
+            return self._timestamp_fn(node, name, arg_nodes)
         args = [self.compile(a) for a in arg_nodes]
         fns = [a.fn for a in args]
         if name in _STRING_FNS:
@@ -1077,6 +1103,62 @@ class ExprCompiler:
             return Compiled(lambda r: (v := fns[0](r)) is not None and test(v), T.BOOLEAN)
         raise self.error(node, f"No match found for function signature {name}("
                                + ", ".join(f"<{a.type}>" for a in args) + ")")
+
+    def _timestamp_fn(self, node: exp.Expression, name: str, arg_nodes: list) -> Compiled:
+        """TIMESTAMPADD(unit, n, t) and TIMESTAMPDIFF(unit, a, b): fixed units in milliseconds,
+        MONTH / QUARTER / YEAR on the calendar (wall clock of the session zone for LTZ)."""
+        if len(arg_nodes) != 3 or not isinstance(arg_nodes[0], exp.Var):
+            raise self.error(node, f"{name} takes (unit, x, y), e.g. {name}(SECOND, ...)")
+        unit = arg_nodes[0].name.upper()
+        if unit.endswith("S") and unit[:-1] in _UNIT_MS:
+            unit = unit[:-1]
+        months = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}.get(unit)
+        if months is None and unit not in _UNIT_MS:
+            raise self.error(arg_nodes[0], f"{name}: unsupported time unit {unit}")
+        a, b = self.compile(arg_nodes[1]), self.compile(arg_nodes[2])
+        tz = self.tz if b.type.name == "TIMESTAMP_LTZ" else datetime.UTC
+        if name == "TIMESTAMPADD":
+            if not (ty.is_timestamp(b.type) or b.type.name == "DATE"):
+                raise self.error(arg_nodes[2], f"TIMESTAMPADD needs a TIMESTAMP or DATE, got {b.type}")
+            is_date = b.type.name == "DATE"
+            if months is not None:
+                def add(n: int, t: Any) -> Any:
+                    d = t if is_date else _ms_to_dt(t, tz)
+                    out = _add_months(d, n * months)
+                    return out if is_date else _dt_to_ms(out, tz)
+            else:
+                step = _UNIT_MS[unit]
+
+                def add(n: int, t: Any) -> Any:
+                    return t + datetime.timedelta(milliseconds=n * step) if is_date else t + n * step
+            return Compiled(_strict(add, a.fn, b.fn), b.type)
+        for side, c in ((arg_nodes[1], a), (arg_nodes[2], b)):
+            if not (ty.is_timestamp(c.type) or c.type.name == "DATE"):
+                raise self.error(side, f"TIMESTAMPDIFF needs TIMESTAMP or DATE arguments, got {c.type}")
+
+        def as_ms(v: Any, t: DataType) -> int:
+            if t.name == "DATE":
+                return (v - datetime.date(1970, 1, 1)).days * 86_400_000
+            return v
+
+        ta, tb = a.type, b.type
+        if months is not None:
+            def diff(x: Any, y: Any) -> int:
+                dx, dy = _ms_to_dt(as_ms(x, ta), tz), _ms_to_dt(as_ms(y, tb), tz)
+                m = (dy.year - dx.year) * 12 + dy.month - dx.month
+                # a month counts only once complete (day and time of day reached)
+                if m > 0 and (dy.day, dy.time()) < (dx.day, dx.time()):
+                    m -= 1
+                elif m < 0 and (dy.day, dy.time()) > (dx.day, dx.time()):
+                    m += 1
+                return int(m / months)
+        else:
+            step = _UNIT_MS[unit]
+
+            def diff(x: Any, y: Any) -> int:
+                d = as_ms(y, tb) - as_ms(x, ta)
+                return int(d / step) if abs(d) < 2**52 else (abs(d) // step) * (1 if d >= 0 else -1)
+        return Compiled(_strict(diff, a.fn, b.fn), T.INT)
 
     def _udf(self, node: exp.Expression, udf: Any, arg_nodes: list) -> Compiled:
         from flinklite.table.udf import UserDefinedScalarFunctionWrapper
