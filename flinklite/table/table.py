@@ -245,13 +245,12 @@ class Table(TableApiMixin):
         return self._registered
 
     def get_schema(self) -> Any:
-        if isinstance(self._node, DataStreamScan):
-            return self._node.schema
         from flinklite.table.schema import ResolvedSchema
 
         rel = self._rel()
         return ResolvedSchema([f.name for f in rel.fields], [f.type for f in rel.fields],
-                              [f.rowtime for f in rel.fields])
+                              [f.rowtime for f in rel.fields], [f.computed for f in rel.fields],
+                              getattr(rel, "watermark_text", None))
 
     get_resolved_schema = get_schema
 

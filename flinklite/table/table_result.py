@@ -86,6 +86,9 @@ class TableResult:
     def print(self) -> None:
         from flinklite.table._tableau import print_rows
 
+        if self._kind is ResultKind.SUCCESS:
+            print("OK")  # a DDL statement's result prints as the bare word, as in PyFlink
+            return
         if self._collect is None:
             print_rows(self._names, self._types, [(None, r) for r in self._rows or []], False, batch_style=True)
             return

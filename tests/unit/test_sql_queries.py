@@ -293,3 +293,19 @@ def test_timestampadd_timestampdiff_base64_and_integer_stddev():
     register(t, "s", [("a", 3, 1), ("a", 4, 2)], KV)
     # STDDEV_POP keeps the INT type: sqrt(0.25) = 0.5 truncates to 0
     assert rows_of(t.execute_sql("SELECT STDDEV_POP(v), STDDEV_POP(CAST(v AS DOUBLE)) FROM s"))[-1] == (0, 0.5)
+
+
+def test_filter_clause_and_over_window_functions():
+    # the changelogs real PyFlink 2.3.0 prints for these queries
+    t = table_env()
+    register(t, "s", [("ann", 3, 1000), ("bob", -5, 2000), ("ann", 4, 3500), ("cid", 0, 6100)], KV)
+    assert changelog(t.execute_sql("SELECT k, COUNT(*) FILTER (WHERE v > 0), SUM(v) FILTER (WHERE v > 3) FROM s "
+                                   "GROUP BY k")) == [
+        ("+I", ("ann", 1, None)), ("+I", ("bob", 0, None)), ("-U", ("ann", 1, None)), ("+U", ("ann", 2, 4)),
+        ("+I", ("cid", 0, None))]
+    assert rows_of(t.execute_sql("SELECT k, v, LAG(v) OVER (PARTITION BY k ORDER BY rt) FROM s")) == [
+        ("ann", 3, None), ("bob", -5, None), ("ann", 4, 3), ("cid", 0, None)]
+    assert rows_of(t.execute_sql("SELECT k, RANK() OVER (PARTITION BY k ORDER BY rt) FROM s")) == [
+        ("ann", 1), ("bob", 1), ("ann", 2), ("cid", 1)]
+    with pytest.raises(ValidationException, match="need an unbounded OVER window"):
+        t.sql_query("SELECT RANK() OVER (ORDER BY rt ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM s")

@@ -206,8 +206,12 @@ def test_table_result_print_and_collect(t_env, capsys):
     ok = t_env.execute_sql("CREATE TABLE x (a INT) WITH ('connector' = 'blackhole')")
     assert ok.get_result_kind().name == "SUCCESS"
     ok.print()
-    assert capsys.readouterr().out.splitlines() == ["+--------+", "| result |", "+--------+", "|     OK |",
-                                                    "+--------+", "1 row in set"]
+    assert capsys.readouterr().out.splitlines() == ["OK"]  # as PyFlink prints a DDL result
+    t_env.from_path("s").print_schema()
+    assert capsys.readouterr().out.splitlines() == [
+        "(", "  `k` STRING,", "  `v` INT,", "  `ts` BIGINT,",
+        "  `rt` TIMESTAMP_LTZ(3) *ROWTIME* AS TO_TIMESTAMP_LTZ(ts, 3),",
+        "  WATERMARK FOR `rt`: TIMESTAMP_LTZ(3) AS rt - INTERVAL '0' SECOND", ")"]
 
 
 def test_batch_print_has_no_op_column():

@@ -22,6 +22,9 @@ AGG_NAMES = {"COUNT", "SUM", "SUM0", "AVG", "MIN", "MAX", "FIRST_VALUE", "LAST_V
              "STDDEV_SAMP", "VAR_POP", "VAR_SAMP", "LISTAGG", "COLLECT"}
 
 
+_NO_KEY = ("<no order key yet>",)
+
+
 class AggSpec:
     """One aggregate call: its accumulator functions, the argument closure (None for COUNT(*)),
     DISTINCT, and the result type."""
@@ -34,6 +37,11 @@ class AggSpec:
         self.result_type = result_type
         self.distinct = distinct
         self.udaf = udaf
+        # FILTER (WHERE ..): only rows whose condition is TRUE reach the accumulator
+        self.filter: Any = None
+        # LAG's offset and default (the over-window functions RANK / DENSE_RANK / LAG)
+        self.offset = 1
+        self.default: Any = None
 
     def create(self) -> Any:
         n = self.name
@@ -41,6 +49,10 @@ class AggSpec:
             return [self.udaf.create_accumulator(), {} if self.distinct else None]
         if n in ("COUNT",):
             acc: Any = [0]
+        elif n in ("RANK", "DENSE_RANK"):
+            acc = [0, _NO_KEY, 0, 0]  # rows so far, last order key, rank, dense rank
+        elif n == "LAG":
+            acc = [[]]
         elif n in ("SUM", "SUM0"):
             acc = [None, 0]  # sum, number of non-null values
         elif n == "AVG":
@@ -55,6 +67,11 @@ class AggSpec:
 
     def add(self, state: Any, row: Any, sign: int) -> None:
         """Accumulates (sign=+1) or retracts (sign=-1) the argument of ``row``."""
+        if self.filter is not None and self.filter(row) is not True:
+            return
+        if self.name in ("RANK", "DENSE_RANK", "LAG"):
+            self._add_window_fn(state[0], row)
+            return
         if self.arg_fns is not None:
             v: Any = tuple(f(row) for f in self.arg_fns)
             if self.udaf is None and any(x is None for x in v):
@@ -114,9 +131,29 @@ class AggSpec:
             acc[1] += f * sign
             acc[2] += f * f * sign
 
+    def _add_window_fn(self, acc: list, row: Any) -> None:
+        """RANK / DENSE_RANK count rows in the over window's order (``arg`` is the order key);
+        LAG keeps the last ``offset + 1`` values of its argument. Rows only arrive in order."""
+        if self.name == "LAG":
+            acc[0].append(self.arg(row))
+            del acc[0][: -(self.offset + 1)]
+            return
+        key = self.arg(row)
+        acc[0] += 1
+        if key != acc[1]:
+            acc[1] = key
+            acc[2] = acc[0]
+            acc[3] += 1
+
     def get(self, state: Any) -> Any:
         acc = state[0]
         n = self.name
+        if n == "RANK":
+            return acc[2]
+        if n == "DENSE_RANK":
+            return acc[3]
+        if n == "LAG":
+            return acc[0][0] if len(acc[0]) > self.offset else self.default
         if self.udaf is not None:
             return self.udaf.get_value(acc)
         if n == "COUNT":

@@ -111,7 +111,7 @@ def _fields_of(table: CatalogTable, tz: Any) -> tuple[list[Field], list]:
     for name, kind, spec in table.columns:
         if kind == "computed":
             c = ExprCompiler(Scope(list(fields)), table.sql, None, tz).compile(spec)
-            fields.append(Field(name, c.type))
+            fields.append(Field(name, c.type, computed=spec.sql()))
             computed.append((len(fields) - 1, c.fn))
         else:
             fields.append(Field(name, spec))
@@ -180,7 +180,9 @@ def resolve_catalog_table(t_env: Any, table: CatalogTable) -> Any:
             stream = _assign_watermarks(stream, rt, wm, ctx)
         return stream
 
-    return StreamRel(fields, make, True, f"TableSourceScan(table=[[default_catalog, default_database, {table.name}]], ")
+    rel = StreamRel(fields, make, True, f"TableSourceScan(table=[[default_catalog, default_database, {table.name}]], ")
+    rel.watermark_text = (table.watermark[0], table.watermark[1].sql()) if table.watermark is not None else None
+    return rel
 
 
 def _assign_watermarks(stream: Any, rt: int, wm: Any, ctx: Any) -> Any:
@@ -206,12 +208,16 @@ def scan_rel(scan: Any, t_env: Any) -> Any:
     names = scan.column_names()
     types = scan.project.types
     rt = scan.rowtime_index()
-    fields = [Field(n, t if t is not None else T.STRING, None, i == rt) for i, (n, t) in enumerate(zip(names, types))]
+    computed = {n: spec for n, kind, spec in scan.schema.columns if kind == "computed"}
+    fields = [Field(n, t if t is not None else T.STRING, None, i == rt, computed.get(n))
+              for i, (n, t) in enumerate(zip(names, types))]
 
     def make(ctx: Any) -> Any:
         return scan.internal_stream(t_env).map(lambda vals: (ops.INSERT, tuple(vals)))
 
-    return StreamRel(fields, make, True, "DataStreamScan")
+    rel = StreamRel(fields, make, True, "DataStreamScan")
+    rel.watermark_text = scan.schema.watermark_spec
+    return rel
 
 
 def _infer_type(values: list) -> DataType:

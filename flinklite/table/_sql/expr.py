@@ -39,6 +39,7 @@ class Field:
     type: DataType
     qualifier: str | None = None
     rowtime: bool = False
+    computed: str | None = None  # a scanned table's computed-column expression (for print_schema)
 
 
 class Scope:

@@ -554,6 +554,8 @@ _WINDOW_AUX = {
 
 
 def _agg_name(node: exp.Expression, udafs: dict) -> str | None:
+    if isinstance(node, exp.Filter):  # agg(..) FILTER (WHERE ..)
+        return _agg_name(node.this, udafs)
     if isinstance(node, exp.Anonymous):
         n = node.name.upper()
         return n if n in udafs or n in AGG_NAMES else None
@@ -877,6 +879,8 @@ class Planner:
         for n in e.walk():
             if isinstance(n, exp.Window):
                 continue
+            if isinstance(n.parent, exp.Filter) and n is n.parent.this:
+                continue  # the aggregate of agg(..) FILTER (WHERE ..): the Filter node stands for it
             if _agg_name(n, self._udafs()) and not any(isinstance(p, exp.Window) for p in _parents(n)):
                 found.append(n)
         return found
@@ -886,7 +890,24 @@ class Planner:
 
         return {k: v for k, v in self.functions.items() if isinstance(v, UserDefinedAggregateFunctionWrapper)}
 
-    def _make_agg(self, node: exp.Expression, comp: ExprCompiler) -> AggSpec:
+    def _make_agg(self, node: exp.Expression, comp: ExprCompiler, order_fn: Any = None) -> AggSpec:
+        if isinstance(node, exp.Filter):
+            spec = self._make_agg(node.this, comp)
+            spec.filter = comp._bool(node.expression.this)
+            return spec
+        if isinstance(node, (exp.Rank, exp.DenseRank, exp.Lag)):
+            if order_fn is None:
+                raise self.error(node, f"{node.sql()} is a window function: it needs an OVER clause")
+            if isinstance(node, exp.Lag):
+                c = comp.compile(node.this)
+                spec = AggSpec("LAG", c.fn, c.type.nullable())
+                off = node.args.get("offset")
+                spec.offset = int(off.this) if isinstance(off, exp.Literal) else 1
+                d = node.args.get("default")
+                spec.default = comp.compile(d).fn(None) if d is not None else None
+                return spec
+            name = "RANK" if isinstance(node, exp.Rank) else "DENSE_RANK"
+            return AggSpec(name, order_fn, T.BIGINT.not_null())
         udafs = self._udafs()
         name = _agg_name(node, udafs)
         distinct = False
@@ -1079,7 +1100,14 @@ class Planner:
                 raise self.error(first, "RANGE frames need an INTERVAL preceding bound on a time attribute")
             frame = (kind, bound)
         call_nodes = [w.this for w in overs]
-        aggs = [self._make_agg(c, comp) for c in call_nodes]
+        for c in call_nodes:
+            if _agg_name(c, self._udafs()) is None and not isinstance(c, (exp.Rank, exp.DenseRank, exp.Lag)):
+                raise self.error(c, f"{c.sql()} is not supported in an OVER window by flinklite (aggregates, "
+                                    "RANK, DENSE_RANK and LAG are)")
+        if frame[1] is not None and any(isinstance(c, (exp.Rank, exp.DenseRank, exp.Lag)) for c in call_nodes):
+            raise self.error(first, "RANK / DENSE_RANK / LAG need an unbounded OVER window (no ROWS/RANGE bound)")
+        order_fn = _getter(t)
+        aggs = [self._make_agg(c, comp, order_fn) for c in call_nodes]
         over = OverRel(rel, partition, t, frame, aggs)
         n = len(rel.fields)
         ids = {id(w): n + i for i, w in enumerate(overs)}
