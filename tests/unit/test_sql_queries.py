@@ -309,3 +309,18 @@ def test_filter_clause_and_over_window_functions():
         ("ann", 1), ("bob", 1), ("ann", 2), ("cid", 1)]
     with pytest.raises(ValidationException, match="need an unbounded OVER window"):
         t.sql_query("SELECT RANK() OVER (ORDER BY rt ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM s")
+
+
+def test_more_builtins_as_pyflink_prints_them():
+    # each value is what real PyFlink 2.3.0 printed for the same expression
+    t = table_env()
+    register(t, "s", [("ann", 3, 1000), ("Bob", -5, 2000)], [("name", "STRING"), ("n", "INT"), ("ts", "BIGINT")])
+    row = rows_of(t.execute_sql("""
+        SELECT name NOT LIKE 'a%', name IS DISTINCT FROM 'ann', n IS NOT DISTINCT FROM 3,
+               OVERLAY(name PLACING 'XX' FROM 2 FOR 1), HASH_CODE(name), HEX(255), BIN(n),
+               CAST(2147483647 AS INT) + 1, YEAR(DATE '2024-03-05'), DAYOFWEEK(DATE '2024-03-05'),
+               HOUR(TIMESTAMP '2024-03-05 10:20:30'), JSON_VALUE('{"a": 1.5}', '$.a' RETURNING DOUBLE),
+               JSON_EXISTS('{"a": 1}', '$.a'), JSON_QUERY('{"a": {"b": 1}}', '$.a')
+        FROM s"""))
+    assert row[0] == (False, False, True, "aXXn", 96737, "FF", "11", -2147483648, 2024, 3, 10, 1.5, True, '{"b":1}')
+    assert row[1][:7] == (True, True, False, "BXXb", 66965, "FF", "1" * 61 + "011")

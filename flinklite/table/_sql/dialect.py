@@ -79,11 +79,23 @@ def _parse_timestamp_fn(name: str) -> Any:
     return parse
 
 
+def _parse_json_value(self: FlinkParser) -> exp.Expression:
+    """``JSON_VALUE(js, path [RETURNING type])``: RETURNING becomes a CAST of the STRING result."""
+    args = [self._parse_disjunction()]
+    while self._match(TokenType.COMMA):
+        args.append(self._parse_disjunction())
+    call = self.expression(exp.Anonymous(this="JSON_VALUE", expressions=args))
+    if self._match_text_seq("RETURNING"):
+        return self.expression(exp.Cast(this=call, to=self._parse_types()))
+    return call
+
+
 class FlinkParser(Parser):
     FUNCTION_PARSERS = {
         **Parser.FUNCTION_PARSERS,
         **{name: _parse_window_tvf(name) for name in WINDOW_TVFS},
         "TIMESTAMPADD": _parse_timestamp_fn("TIMESTAMPADD"),
+        "JSON_VALUE": _parse_json_value,
         "TIMESTAMPDIFF": _parse_timestamp_fn("TIMESTAMPDIFF"),
     }
 

@@ -359,28 +359,52 @@ def _substring(s: str, start: int, length: int | None = None) -> str:
     return s[begin:] if length is None else s[begin:begin + max(length, 0)]
 
 
-def _json_value(js: str, path: str) -> Any:
+_MISSING = object()
+
+
+def _json_lookup(js: str, path: str) -> Any:
+    """The value at a JSON path (``$.a.b``, ``$.a[1]``, ``$['k']``), or _MISSING."""
     try:
         doc = json.loads(js)
     except (ValueError, TypeError):
-        return None
+        return _MISSING
     p = path.strip()
     if not p.startswith("$"):
-        return None
+        return _MISSING
     cur: Any = doc
     for m in re.finditer(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^']*)'\]", p[1:]):
         key, idx, qkey = m.groups()
         try:
             cur = cur[int(idx)] if idx is not None else cur[key if key is not None else qkey]
         except (KeyError, IndexError, TypeError):
-            return None
-    if isinstance(cur, (dict, list)):
+            return _MISSING
+    return cur
+
+
+def _json_query(js: str, path: str) -> Any:
+    cur = _json_lookup(js, path)
+    # WITHOUT WRAPPER (the default): only objects and arrays are returned, scalars give NULL
+    return json.dumps(cur, separators=(",", ":")) if isinstance(cur, (dict, list)) else None
+
+
+def _json_value(js: str, path: str) -> Any:
+    cur = _json_lookup(js, path)
+    if cur is _MISSING or isinstance(cur, (dict, list)):
         return None
     if isinstance(cur, bool):
         return "true" if cur else "false"
     if isinstance(cur, float):
         return _fmt_double(cur)
     return None if cur is None else str(cur)
+
+
+def _java_string_hash(s: str) -> int:
+    """Java's ``String.hashCode`` (over UTF-16 code units), as Flink's HASH_CODE returns it."""
+    h = 0
+    units = s.encode("utf-16-be")
+    for i in range(0, len(units), 2):
+        h = (31 * h + (units[i] << 8 | units[i + 1])) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
 
 
 def _initcap(s: str) -> str:
@@ -435,7 +459,11 @@ _STRING_FNS: dict[str, tuple[Callable, DataType]] = {
     "MD5": (lambda s: __import__("hashlib").md5(s.encode()).hexdigest(), T.STRING),
     "SHA256": (lambda s: __import__("hashlib").sha256(s.encode()).hexdigest(), T.STRING),
     "JSON_VALUE": (_json_value, T.STRING),
+    "JSON_QUERY": (_json_query, T.STRING),
+    "JSON_EXISTS": (lambda js, p: _json_lookup(js, p) is not _MISSING, T.BOOLEAN),
     "ASCII": (lambda s: ord(s[0]) if s else 0, T.INT),
+    "BIN": (lambda n: format(n & 0xFFFFFFFFFFFFFFFF, "b"), T.STRING),
+    "HASH_CODE": (lambda s: _java_string_hash(s), T.INT),
     "TO_BASE64": (lambda s: __import__("base64").b64encode(s.encode()).decode(), T.STRING),
     "FROM_BASE64": (lambda s: __import__("base64").b64decode(s).decode(), T.STRING),
     "CHR": (lambda n: chr(n % 256), T.STRING),
@@ -604,6 +632,15 @@ class ExprCompiler:
             return Compiled(_strict(dec, a.fn, b.fn), rt)
         if ty.is_integer(rt):
             f = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _java_div, "%": _java_mod}[op]
+            if op in "+-*":
+                # Java integer arithmetic wraps around on overflow (INT_MAX + 1 = INT_MIN), as Flink's does
+                bits = {"TINYINT": 8, "SMALLINT": 16, "INT": 32, "BIGINT": 64}[rt.name]
+                lo, hi, span = -(1 << (bits - 1)), 1 << (bits - 1), 1 << bits
+                raw = f
+
+                def f(x: int, y: int) -> int:
+                    v = raw(x, y)
+                    return v if lo <= v < hi else (v - lo) % span + lo
             return Compiled(_strict(f, a.fn, b.fn), rt)
         f = {"+": operator.add, "-": operator.sub, "*": operator.mul,
              "/": lambda x, y: float(x) / float(y) if y else (math.nan if x == 0 else math.copysign(math.inf, x)),
@@ -761,7 +798,47 @@ class ExprCompiler:
         return Compiled(_strict(lambda s, pat: to_re(pat).fullmatch(s) is not None, a.fn, p.fn), T.BOOLEAN)
 
     def _c_Like(self, node: exp.Like) -> Compiled:
-        return self._like(node, False)
+        c = self._like(node, False)
+        if node.args.get("negate"):  # NOT LIKE
+            return Compiled(_strict(operator.not_, c.fn), T.BOOLEAN)
+        return c
+
+    def _null_safe_eq(self, node: exp.Binary) -> Fn:
+        a, b = self.compile(node.this).fn, self.compile(node.expression).fn
+        eq = self._c_EQ(exp.EQ(this=node.this, expression=node.expression)).fn
+
+        def f(r: Any) -> bool:
+            x, y = a(r), b(r)
+            if x is None or y is None:
+                return x is None and y is None
+            return eq(r) is True
+
+        return f
+
+    def _c_NullSafeEQ(self, node: exp.NullSafeEQ) -> Compiled:  # IS NOT DISTINCT FROM
+        return Compiled(self._null_safe_eq(node), T.BOOLEAN.not_null())
+
+    def _c_NullSafeNEQ(self, node: exp.NullSafeNEQ) -> Compiled:  # IS DISTINCT FROM
+        f = self._null_safe_eq(node)
+        return Compiled(lambda r: not f(r), T.BOOLEAN.not_null())
+
+    def _c_Overlay(self, node: exp.Overlay) -> Compiled:
+        s, x = self.compile(node.this), self.compile(node.expression)
+        start = self.compile(node.args["from_"])
+        length = self.compile(node.args["for_"]) if node.args.get("for_") is not None else None
+
+        def overlay(v: str, ins: str, pos: int, n: int | None = None) -> str:
+            n = len(ins) if n is None else n
+            return v[: pos - 1] + ins + v[pos - 1 + n:]
+
+        fns = [s.fn, x.fn, start.fn] + ([length.fn] if length is not None else [])
+        return Compiled(_strict(overlay, *fns), T.STRING)
+
+    def _c_Hex(self, node: exp.Hex) -> Compiled:
+        a = self.compile(node.this)
+        if ty.is_integer(a.type):
+            return Compiled(_strict(lambda v: format(v & 0xFFFFFFFFFFFFFFFF, "X"), a.fn), T.STRING)
+        return Compiled(_strict(lambda v: str(v).encode().hex().upper(), a.fn), T.STRING)
 
     def _c_SimilarTo(self, node: exp.SimilarTo) -> Compiled:
         return self._like(node, True)
@@ -928,6 +1005,42 @@ class ExprCompiler:
         args = [self.compile(node.this).fn, self.compile(node.expression).fn,
                 self.compile(node.args["fill_pattern"]).fn if node.args.get("fill_pattern") else (lambda r: " ")]
         return Compiled(_strict(fn, *args), rt)
+
+    def _c_Year(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("YEAR"), expression=node.this))
+
+    def _c_Month(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("MONTH"), expression=node.this))
+
+    def _c_Quarter(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("QUARTER"), expression=node.this))
+
+    def _c_Week(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("WEEK"), expression=node.this))
+
+    def _c_WeekOfYear(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("WEEK"), expression=node.this))
+
+    def _c_Day(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("DAY"), expression=node.this))
+
+    def _c_DayOfMonth(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("DAY"), expression=node.this))
+
+    def _c_DayOfWeek(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("DOW"), expression=node.this))
+
+    def _c_DayOfYear(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("DOY"), expression=node.this))
+
+    def _c_Hour(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("HOUR"), expression=node.this))
+
+    def _c_Minute(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("MINUTE"), expression=node.this))
+
+    def _c_Second(self, node: exp.Expression) -> Compiled:
+        return self._c_Extract(exp.Extract(this=exp.var("SECOND"), expression=node.this))
 
     def _c_Extract(self, node: exp.Extract) -> Compiled:
         unit = node.this.name.upper()
