@@ -324,3 +324,14 @@ def test_more_builtins_as_pyflink_prints_them():
         FROM s"""))
     assert row[0] == (False, False, True, "aXXn", 96737, "FF", "11", -2147483648, 2024, 3, 10, 1.5, True, '{"b":1}')
     assert row[1][:7] == (True, True, False, "BXXb", 66965, "FF", "1" * 61 + "011")
+
+
+def test_arrays_and_maps():
+    t = table_env()
+    row = rows_of(t.execute_sql("SELECT ARRAY[1, 2][1], ARRAY[1, 2][5], CARDINALITY(ARRAY[1, 2, 3]), "
+                                "ELEMENT(ARRAY[5]), MAP['a', 1]['a'], STR_TO_MAP('a=1,b=2')['b']"))[0]
+    assert row == (1, None, 3, 5, 1, "2")
+    with pytest.raises(JobExecutionException):
+        rows_of(t.execute_sql("SELECT ELEMENT(ARRAY[1, 2])"))
+    with pytest.raises(ValidationException, match="Cannot index"):
+        t.sql_query("SELECT (1)[1]")

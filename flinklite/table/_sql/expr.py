@@ -485,6 +485,7 @@ _SQLGLOT_FN_NAMES = {
     "Cos": "COS", "Tan": "TAN", "Asin": "ASIN", "Acos": "ACOS", "Atan": "ATAN", "Atan2": "ATAN2",
     "Degrees": "DEGREES", "Radians": "RADIANS", "Cot": "COT", "Log2": "LOG2", "Log10": "LOG10",
     "RegexpLike": "REGEXP", "ToBase64": "TO_BASE64", "FromBase64": "FROM_BASE64", "Trunc": "TRUNCATE",
+    "StrToMap": "STR_TO_MAP",
 }
 
 
@@ -822,6 +823,38 @@ class ExprCompiler:
         f = self._null_safe_eq(node)
         return Compiled(lambda r: not f(r), T.BOOLEAN.not_null())
 
+    # -- collections: ARRAY[..], MAP[..], element access ------------------------------------------
+    def _c_Array(self, node: exp.Array) -> Compiled:
+        items = [self.compile(e) for e in node.expressions]
+        et = self._common([c.type for c in items], node) if items else T.NULL
+        fns = [self._coerce(c.fn, c.type, et) for c in items]
+        return Compiled(lambda r: [f(r) for f in fns], DataType("ARRAY", False, (et,)))
+
+    def _c_Bracket(self, node: exp.Bracket) -> Compiled:
+        inner = node.this
+        if isinstance(inner, exp.Column) and inner.name.upper() == "MAP" and not inner.table and \
+                self.scope.lookup(inner.name, None) is None:
+            # MAP[k1, v1, k2, v2, ..]: sqlglot reads it as an index into a column named MAP
+            items = [self.compile(e) for e in node.expressions]
+            if len(items) % 2:
+                raise self.error(node, "MAP[..] needs key, value pairs")
+            kt = self._common([c.type for c in items[0::2]], node)
+            vt = self._common([c.type for c in items[1::2]], node)
+            pairs = [(items[i].fn, items[i + 1].fn) for i in range(0, len(items), 2)]
+            return Compiled(lambda r: {k(r): v(r) for k, v in pairs}, DataType("MAP", False, (kt, vt)))
+        c = self.compile(inner)
+        if len(node.expressions) != 1:
+            raise self.error(node, "element access takes one index or key")
+        key = self.compile(node.expressions[0])
+        if c.type.name == "ARRAY":
+            def at(arr: list, i: int) -> Any:
+                return arr[i - 1] if 1 <= i <= len(arr) else None  # SQL arrays are 1-based
+
+            return Compiled(_strict(at, c.fn, key.fn), c.type.args[0].nullable())
+        if c.type.name == "MAP":
+            return Compiled(_strict(lambda m, k: m.get(k), c.fn, key.fn), c.type.args[1].nullable())
+        raise self.error(node, f"Cannot index a value of type {c.type}; only ARRAY and MAP support [..]")
+
     def _c_Overlay(self, node: exp.Overlay) -> Compiled:
         s, x = self.compile(node.this), self.compile(node.expression)
         start = self.compile(node.args["from_"])
@@ -1119,6 +1152,30 @@ class ExprCompiler:
             raise self.error(node, f"Aggregate function {name} is not allowed here")
         if name in ("TIMESTAMPADD", "TIMESTAMPDIFF"):
             return self._timestamp_fn(node, name, arg_nodes)
+        if name == "STR_TO_MAP":
+            args = [self.compile(a) for a in arg_nodes]
+
+            def str_to_map(text: str, pair_sep: str = ",", kv_sep: str = "=") -> dict:
+                out = {}
+                for part in text.split(pair_sep):
+                    k, _, v = part.partition(kv_sep)
+                    out[k] = v if _ else None
+                return out
+
+            return Compiled(_strict(str_to_map, *[a.fn for a in args]), DataType("MAP", True, (T.STRING, T.STRING)))
+        if name in ("CARDINALITY", "ELEMENT") and len(arg_nodes) == 1:
+            a = self.compile(arg_nodes[0])
+            if a.type.name not in ("ARRAY", "MAP", "MULTISET"):
+                raise self.error(node, f"{name} needs an ARRAY, got {a.type}")
+            if name == "CARDINALITY":
+                return Compiled(_strict(len, a.fn), T.INT)
+
+            def element(arr: list) -> Any:
+                if len(arr) > 1:
+                    raise ValueError(f"ELEMENT: the array has {len(arr)} elements, at most one is allowed")
+                return arr[0] if arr else None
+
+            return Compiled(_strict(element, a.fn), a.type.args[0].nullable())
         args = [self.compile(a) for a in arg_nodes]
         fns = [a.fn for a in args]
         if name in _STRING_FNS:
