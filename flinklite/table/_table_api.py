@@ -25,8 +25,13 @@ def _as_expr(f: Any) -> Expression:
     raise ValidationException(f"expected a Table API expression (col('a'), lit(1), ...) or a column name, got {f!r}")
 
 
-def _items(fields: tuple, ctx: RenderContext) -> str:
+def _items(fields: tuple, ctx: RenderContext, aggregating: bool = False) -> str:
+    """The SELECT list. Flink names an unnamed Table API expression ``_c<position>``, but in an
+    aggregating select (group_by / window / a global aggregate) ``EXPR$<n>``, n counting the
+    unnamed expressions."""
     out = []
+    unnamed = 0
+    aggregating = aggregating or any(isinstance(f, Expression) and f._aggregate for f in fields)
     for i, f in enumerate(fields):
         e = _as_expr(f)
         name = getattr(e._render_fn, "_column", None)
@@ -35,8 +40,9 @@ def _items(fields: tuple, ctx: RenderContext) -> str:
         elif e._alias or name is not None:
             out.append(e._select_item(ctx))
         else:
-            # Flink names an unnamed Table API expression _c<position>
-            out.append(f"{e._render(ctx)} AS {_quote(f'_c{i}')}")
+            alias = f"EXPR${unnamed}" if aggregating else f"_c{i}"
+            unnamed += 1
+            out.append(f"{e._render(ctx)} AS {_quote(alias)}")
     return ", ".join(out)
 
 
@@ -248,7 +254,8 @@ class GroupedTable:
         t = self._table
         ctx = t._ctx()
         keys = ", ".join(k._render(ctx) for k in self._keys)
-        return _query(t, f"SELECT {_items(fields, ctx)} FROM {t._from()}" + (f" GROUP BY {keys}" if keys else ""))
+        return _query(t, f"SELECT {_items(fields, ctx, True)} FROM {t._from()}" +
+                      (f" GROUP BY {keys}" if keys else ""))
 
 
 class GroupWindowedTable:
@@ -284,7 +291,7 @@ class WindowGroupedTable:
             groups.append(k._render(ctx))
         if not seen_window:
             raise ValidationException(f"group_by() of a windowed table must name the window alias '{w._alias}'")
-        return _query(t, f"SELECT {_items(fields, ctx)} FROM {t._from()} GROUP BY {', '.join(groups)}")
+        return _query(t, f"SELECT {_items(fields, ctx, True)} FROM {t._from()} GROUP BY {', '.join(groups)}")
 
 
 class OverWindowedTable:

@@ -65,6 +65,9 @@ def test_group_by_select_is_a_retraction_changelog(t_env):
     assert changelog(out) == [("+I", ("a", 1, 1)), ("+I", ("b", 2, 1)), ("-U", ("a", 1, 1)), ("+U", ("a", 4, 2)),
                               ("+I", ("c", 4, 1))]
     assert rows_of(s.select(col("k").distinct.count)) [-1] == (3,)
+    # Flink's names for unnamed expressions: EXPR$n in an aggregating select, _c<position> otherwise
+    assert s.group_by(col("k")).select(col("k"), col("v").avg, col("v").max).get_column_names() == [
+        "k", "EXPR$0", "EXPR$1"]
 
 
 def test_attribute_access_and_column_operations(t_env):
