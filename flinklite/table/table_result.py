@@ -81,7 +81,7 @@ class TableResult:
             return CloseableIterator(self._collect())
         from flinklite.common.types import _create_row
 
-        return CloseableIterator(iter([_create_row(list(self._names), list(r)) for r in self._rows or []]))
+        return CloseableIterator(iter([_create_row(None, list(r)) for r in self._rows or []]))
 
     def print(self) -> None:
         from flinklite.table._tableau import print_rows

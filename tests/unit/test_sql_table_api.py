@@ -205,7 +205,8 @@ def test_table_result_print_and_collect(t_env, capsys):
     assert result.get_resolved_schema().get_column_names() == ["k"]
     with result.collect() as rows:
         first = next(rows)
-    assert first.k == "a" and first.get_row_kind().short_string() == "+I"
+    # positional rows, as PyFlink's collect() builds them (Row(*fields))
+    assert first[0] == "a" and repr(first) == "<Row('a')>" and first.get_row_kind().short_string() == "+I"
     ok = t_env.execute_sql("CREATE TABLE x (a INT) WITH ('connector' = 'blackhole')")
     assert ok.get_result_kind().name == "SUCCESS"
     ok.print()

@@ -80,8 +80,11 @@ def _ctx(t_env: Any) -> PlanContext:
     return PlanContext(t_env._env, t_env._batch(), t_env.get_config()._tzinfo())
 
 
-def row_converter(rel: Rel, tz: Any) -> Any:
-    names = [f.name for f in rel.fields]
+def row_converter(rel: Rel, tz: Any, named: bool = True) -> Any:
+    """Internal ``(kind, values)`` -> Row. ``TableResult.collect`` rows are positional (PyFlink
+    builds them as ``Row(*fields)``: ``repr`` is ``<Row(1, 'a')>``); ``to_data_stream`` rows carry
+    the column names."""
+    names = [f.name for f in rel.fields] if named else None
     types = [f.type for f in rel.fields]
     conv_idx = [i for i, t in enumerate(types) if t.name in ("TIMESTAMP", "TIMESTAMP_LTZ")]
 
@@ -91,14 +94,14 @@ def row_converter(rel: Rel, tz: Any) -> Any:
             vals = list(vals)
             for i in conv_idx:
                 vals[i] = ty.to_external(vals[i], types[i], tz)
-        return _create_row(list(names), list(vals), kind)
+        return _create_row(list(names) if names is not None else None, list(vals), kind)
 
     return to_row
 
 
 def collect_result(t_env: Any, rel: Rel) -> TableResult:
     ctx = _ctx(t_env)
-    to_row = row_converter(rel, ctx.tz)
+    to_row = row_converter(rel, ctx.tz, named=False)
 
     def run() -> Any:
         return rel.build(ctx).map(to_row).execute_and_collect()
