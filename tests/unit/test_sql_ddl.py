@@ -165,3 +165,27 @@ def test_validation_errors_name_the_position(t_env):
         t_env.sql_query("SELECT * FROM missing")
     with pytest.raises(ValidationException, match="No match found for function signature NOFN"):
         t_env.sql_query("SELECT nofn(id) FROM src")
+
+
+def test_connector_value_formats_as_pyflink_writes_them(tmp_path, capsys):
+    # print / csv / json output for a row of mixed types, as real PyFlink 2.3.0 wrote it
+    t = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    t.get_config().set_local_timezone("UTC")
+    t._env.set_parallelism(1)
+    cols = "id INT, s STRING, d DOUBLE, dv DECIMAL(6, 2), b BOOLEAN, dt DATE, ts TIMESTAMP(3), n STRING"
+    t.execute_sql("""CREATE TEMPORARY VIEW v AS SELECT * FROM (VALUES
+        (2, 'q"x', CAST(-0.1 AS DOUBLE), CAST(-3 AS DECIMAL(6, 2)), FALSE, DATE '2024-12-31',
+         TIMESTAMP '2024-12-31 23:59:59', CAST(NULL AS STRING))) AS T(id, s, d, dv, b, dt, ts, n)""")
+    t.execute_sql(f"CREATE TABLE p ({cols}) WITH ('connector' = 'print')")
+    t.execute_sql("INSERT INTO p SELECT * FROM v").wait()
+    assert capsys.readouterr().out.splitlines() == [
+        '+I[2, q"x, -0.1, -3.00, false, 2024-12-31, 2024-12-31T23:59:59, null]']
+    expected = {"csv": '2,"q""x",-0.1,-3,false,2024-12-31,"2024-12-31 23:59:59",\n',
+                "json": '{"id":2,"s":"q\\"x","d":-0.1,"dv":-3,"b":false,"dt":"2024-12-31","ts":"2024-12-31 23:59:59",'
+                        '"n":null}\n'}
+    for fmt, text in expected.items():
+        path = tmp_path / fmt
+        t.execute_sql(f"CREATE TABLE f_{fmt} ({cols}) WITH ('connector' = 'filesystem', 'path' = '{path}', "
+                      f"'format' = '{fmt}')")
+        t.execute_sql(f"INSERT INTO f_{fmt} SELECT * FROM v").wait()
+        assert [open(os.path.join(path, n)).read() for n in os.listdir(path)] == [text]

@@ -148,13 +148,37 @@ def _no_watermarks() -> Any:
 
 # -- print / blackhole ---------------------------------------------------------------------------------
 
+def _java_time_text(ms: int) -> str:
+    """Java's ``LocalDateTime.toString``: ``2024-01-02T03:04`` / ``..:05`` / ``..:05.678``; the
+    seconds and the fraction are left out when zero."""
+    d = ty.EPOCH + datetime.timedelta(milliseconds=ms)
+    text = d.strftime("%Y-%m-%dT%H:%M")
+    if d.second or d.microsecond:
+        text += f":{d.second:02d}"
+    if d.microsecond:
+        text += f".{d.microsecond // 1000:03d}"
+    return text
+
+
+def _format_timestamp(ms: int) -> str:
+    """The csv / json formats' SQL timestamp text: ``2024-01-02 03:04:05[.678]`` (fraction trimmed)."""
+    text = _ts_to_str(ms, 3)
+    return text[:-4] if text.endswith(".000") else text.rstrip("0")
+
+
+def _plain_decimal(v: decimal.Decimal) -> str:
+    # the formats write BigDecimal without trailing zeros (-3.00 -> -3)
+    text = format(v.normalize(), "f")
+    return text
+
+
 def _print_value(v: Any, t: Any, tz: Any) -> str:
     if v is None:
         return "null"
     if t.name == "TIMESTAMP":
-        return _ts_to_str(v, 3).replace(" ", "T")
+        return _java_time_text(v)
     if t.name == "TIMESTAMP_LTZ":
-        return ty.to_external(v, t, datetime.UTC).isoformat(timespec="milliseconds") + "Z"
+        return _java_time_text(v) + "Z"  # an Instant prints in UTC
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
@@ -200,10 +224,22 @@ def _text_to_value(s: str | None, t: Any, tz: Any) -> Any:
 def _value_to_text(v: Any, t: Any, tz: Any) -> str:
     if v is None:
         return ""
-    if t.name in ("TIMESTAMP", "TIMESTAMP_LTZ", "BOOLEAN", "DOUBLE", "FLOAT", "DECIMAL"):
+    if t.name == "TIMESTAMP":
+        return _format_timestamp(v)
+    if t.name == "DECIMAL":
+        return _plain_decimal(v)
+    if t.name in ("TIMESTAMP_LTZ", "BOOLEAN", "DOUBLE", "FLOAT"):
         out = cast_fn(lambda r: r, t, T.STRING, False, tz)(v)
         return out.lower() if t.name == "BOOLEAN" else out
     return str(v)
+
+
+def _csv_field(text: str, delim: str) -> str:
+    """Quoted as Flink's csv format (Jackson) quotes: when the text holds the delimiter, a quote,
+    a line break or a space (a timestamp is quoted for its space)."""
+    if any(c in text for c in (delim, '"', "\n", "\r", " ")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _json_value(v: Any, t: Any, tz: Any) -> Any:
@@ -212,7 +248,8 @@ def _json_value(v: Any, t: Any, tz: Any) -> Any:
     if t.name in ("TIMESTAMP", "TIMESTAMP_LTZ"):
         return _value_to_text(v, t, tz)
     if isinstance(v, decimal.Decimal):
-        return float(v)
+        n = v.normalize()
+        return int(n) if n == n.to_integral_value() else float(n)
     if isinstance(v, (datetime.date, datetime.time)):
         return v.isoformat()
     return v
@@ -336,10 +373,7 @@ class FileSystemFactory:
             if fmt == "json":
                 return json.dumps({n: _json_value(v, t, tz) for n, v, t in zip(names, vals, types)},
                                   separators=(",", ":"))
-            buf = io.StringIO()
-            csv.writer(buf, delimiter=delim, lineterminator="").writerow(
-                [_value_to_text(v, t, tz) for v, t in zip(vals, types)])
-            return buf.getvalue()
+            return delim.join(_csv_field(_value_to_text(v, t, tz), delim) for v, t in zip(vals, types))
 
         os.makedirs(path, exist_ok=True)
         # an unpartitioned filesystem table writes its part files straight into 'path', as Flink's
