@@ -1,9 +1,9 @@
 """Flink's tableau print format for ``TableResult.print()``.
 
-Streaming results have an ``op`` column (``+I``, ``-U``, ``+U``, ``-D``) and column widths fixed
-from the column types up front (rows are printed as they arrive); batch results are collected
-first and sized by their content. Values are right-aligned; NULL prints as ``<NULL>``; values
-longer than the width are cut and end in ``...``.
+Query results have column widths fixed from the column types up front (rows are printed as they
+arrive), in streaming with an ``op`` column (``+I``, ``-U``, ``+U``, ``-D``), in batch without; the
+fixed rows of SHOW / DESCRIBE / EXPLAIN are sized by their content. Values are right-aligned;
+NULL prints as ``<NULL>``; values longer than the width are cut and end in ``...``.
 """
 
 from __future__ import annotations

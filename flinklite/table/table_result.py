@@ -94,4 +94,4 @@ class TableResult:
             return
         with self.collect() as rows:
             print_rows(self._names, self._types, ((r.get_row_kind(), tuple(r)) for r in rows), self._streaming,
-                       batch_style=not self._streaming)
+                       batch_style=False)  # a query sizes columns by type in both modes, as PyFlink does

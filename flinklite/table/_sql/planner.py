@@ -686,6 +686,9 @@ class Planner:
             names = [c.name for c in ta.columns]
         else:
             names = [f"EXPR${i}" for i in range(len(types))]
+        # a VALUES column without NULLs is NOT NULL (DESCRIBE shows it), as in Flink
+        types = [t.not_null() if values and all(v[i] is not None for v in values) else t
+                 for i, t in enumerate(types)]
         return ValuesRel([Field(n, t) for n, t in zip(names, types)], values)
 
     def _window_tvf(self, call: exp.Expression) -> Rel:
@@ -867,6 +870,12 @@ class Planner:
                 idx = scope.lookup(inner.name, inner.table or None)
                 rowtime = idx is not None and scope.fields[idx].rowtime
             t = c.type if c.type.name != "NULL" else T.STRING
+            taken = {f.name for f in fields}
+            if name in taken:  # SELECT a.s, b.s: Flink names the second s0 (then s1, ...)
+                k = 0
+                while f"{name}{k}" in taken:
+                    k += 1
+                name = f"{name}{k}"
             fields.append(Field(name, t, None, rowtime))
             fns.append(c.fn)
         if _is_identity(fns, exprs, scope):

@@ -217,9 +217,9 @@ def execute(t_env: Any, sql: str) -> TableResult:
         for f in rel.fields:
             not_null = "NOT NULL" in str(f.type) or f.name in pk
             rows.append((f.name, str(f.type).replace(" NOT NULL", "") + (" *ROWTIME*" if f.rowtime else ""),
-                         not not_null, f"PRI({', '.join(pk)})" if f.name in pk else None,
-                         f"AS {computed[f.name].sql()}" if f.name in computed else None,
-                         wm[1].sql() if wm is not None and wm[0] == f.name else None))
+                         not not_null, f"PRI({', '.join(pk)})" if f.name in pk else "",
+                         f"AS {computed[f.name].sql()}" if f.name in computed else "",
+                         wm[1].sql() if wm is not None and wm[0] == f.name else ""))
         return TableResult(ResultKind.SUCCESS_WITH_CONTENT, ["name", "type", "null", "key", "extras", "watermark"],
                            [None] * 6, rows=rows)
     raise ValidationException(f"unsupported statement {sql.strip()[:60]!r} ({type(node).__name__})")
