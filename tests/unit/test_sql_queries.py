@@ -335,3 +335,19 @@ def test_arrays_and_maps():
         rows_of(t.execute_sql("SELECT ELEMENT(ARRAY[1, 2])"))
     with pytest.raises(ValidationException, match="Cannot index"):
         t.sql_query("SELECT (1)[1]")
+
+
+def test_window_top_n_over_an_aggregate():
+    # the changelog real PyFlink 2.3.0 printed for this query
+    t = table_env()
+    register(t, "s", [("ann", 3, 1000), ("bob", 9, 2000), ("ann", 4, 3500), ("cid", 7, 6100), ("bob", 1, 6500),
+                      ("ann", 8, 7000)], KV)
+    q = """SELECT * FROM (
+             SELECT window_start, k, SUM(v) AS total,
+                    ROW_NUMBER() OVER (PARTITION BY window_start ORDER BY SUM(v) DESC) AS rk
+             FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(rt), INTERVAL '5' SECOND))
+             GROUP BY window_start, window_end, k)
+           WHERE rk <= 1"""
+    assert changelog(t.execute_sql(q)) == [
+        ("+I", (ts(0), "ann", 7, 1)), ("-U", (ts(0), "ann", 7, 1)), ("+U", (ts(0), "bob", 9, 1)),
+        ("+I", (ts(5), "cid", 7, 1)), ("-U", (ts(5), "cid", 7, 1)), ("+U", (ts(5), "ann", 8, 1))]

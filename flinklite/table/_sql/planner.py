@@ -1157,6 +1157,8 @@ class Planner:
         n = _rank_limit(where.this, rn_alias)
         if n is None:
             raise self.error(where, f"Top-N needs a filter {rn_alias} <= N (or = 1, < N) on the ROW_NUMBER column")
+        if inner.args.get("group") is not None or any(self._find_aggs(e) for e in inner_exprs):
+            return self._rank_over_aggregate(select, inner, inner_exprs, rn_alias, rn_window, n)
         base = self._from(inner)
         iw = inner.args.get("where")
         if iw is not None:
@@ -1191,6 +1193,38 @@ class Planner:
         if outer_refs_rn:
             inner_exprs = inner_exprs + [exp.column(rn_alias)]
         proj = self._project(rank, inner_exprs, inner_scope)
+        return self._project(proj, self._expand_star(select, proj), Scope(proj.fields))
+
+    def _rank_over_aggregate(self, select: exp.Select, inner: exp.Select, inner_exprs: list, rn_alias: str,
+                             rn_window: exp.Window, n: int) -> Rel:
+        """Top-N over an aggregating query (``ROW_NUMBER() OVER (PARTITION BY window_start ORDER BY
+        SUM(v) DESC)``, e.g. window Top-N): the aggregate query is planned with the PARTITION BY /
+        ORDER BY expressions as hidden columns, and ranked on those."""
+        named = {w.alias_or_name: w for w in inner.args.get("windows") or []}
+        spec = self._over_spec(rn_window, named)
+        parts = list(spec.args.get("partition_by") or [])
+        order = spec.args.get("order")
+        order_items = list(order.expressions) if order is not None else []
+        hidden = [exp.alias_(p.copy(), f"$part{i}", quoted=True) for i, p in enumerate(parts)]
+        hidden += [exp.alias_(o.this.copy(), f"$order{i}", quoted=True) for i, o in enumerate(order_items)]
+        agg_select = inner.copy()
+        agg_select.set("expressions", [e.copy() for e in inner_exprs] + hidden)
+        agg_select.set("windows", None)
+        base = self._select(agg_select)
+        width = len(base.fields) - len(hidden)
+        partition = [width + i for i in range(len(parts))]
+        keys = []
+        for i, o in enumerate(order_items):
+            desc = bool(o.args.get("desc"))
+            keys.append((_getter(width + len(parts) + i), desc, not desc))
+        outer_refs_rn = any(isinstance(e, exp.Star) or (isinstance(c, exp.Column) and c.name == rn_alias)
+                            for e in select.expressions for c in e.walk())
+        rank = RankRel(base, partition, make_comparator(keys), n, outer_refs_rn)
+        visible = [exp.column(f.name, quoted=True) for f in base.fields[:width]]
+        inner_scope = Scope(list(base.fields) + ([Field(rn_alias, T.BIGINT.not_null())] if outer_refs_rn else []))
+        if outer_refs_rn:
+            visible.append(exp.column(rn_alias))
+        proj = self._project(rank, visible, inner_scope)
         return self._project(proj, self._expand_star(select, proj), Scope(proj.fields))
 
     # -- ORDER BY / LIMIT ---------------------------------------------------------------------------
