@@ -7,6 +7,8 @@ name and uid, subtask, record) and what to do about it::
 
     FlinkliteError                      base of everything flinklite raises on purpose
     +-- InvalidProgramException         the program is wrong; raised while the job is built or opened
+    |   +-- TableException              a Table API / SQL program cannot be planned
+    |       +-- ValidationException     unknown column/table/function or a type error in SQL
     +-- IllegalStateException           an API called where it is not allowed (e.g. a timer in a
     |                                   non-keyed function, a write to read-only broadcast state)
     +-- JobExecutionException           the job failed while running; ``__cause__`` is the user's
@@ -31,6 +33,8 @@ __all__ = [
     "JobExecutionException",
     "JobCancellationException",
     "KeySelectionError",
+    "TableException",
+    "ValidationException",
     "UnsupportedFeature",
     "ConnectorNotAvailable",
 ]
@@ -50,6 +54,16 @@ class IllegalStateException(FlinkliteError, RuntimeError):
 
 class KeySelectionError(FlinkliteError, TypeError):
     """A key selector returned a key that cannot be hashed deterministically."""
+
+
+class TableException(InvalidProgramException):
+    """A Table API / SQL program cannot be planned or run as written (Flink's ``TableException``)."""
+
+
+class ValidationException(TableException):
+    """A SQL statement or Table API call failed validation before any job started (Flink's
+    ``ValidationException``): an unknown column, table or function, or a type error. The message
+    names the position in the statement (``line 3, column 12``) when there is one."""
 
 
 class JobExecutionException(FlinkliteError, RuntimeError):

@@ -79,3 +79,41 @@ class Schema:
                     f"Schema: the watermark is declared on {self._watermark[0]!r}, which is not a column"
                 )
             return Schema(list(self._columns), self._watermark)
+
+
+class ResolvedSchema:
+    """The schema of a planned table or query result: column names, types and the time attribute."""
+
+    def __init__(self, names: list[str], types: list[Any], rowtime: list[bool] | None = None,
+                 computed: list[str | None] | None = None, watermark: tuple[str, str] | None = None) -> None:
+        self._names = names
+        self._types = types
+        self._rowtime = rowtime or [False] * len(names)
+        # a scanned table keeps its computed-column expressions and watermark, as Flink prints them
+        self._computed = computed or [None] * len(names)
+        self._watermark = watermark
+
+    def get_column_names(self) -> list[str]:
+        return list(self._names)
+
+    get_field_names = get_column_names
+
+    def get_column_data_types(self) -> list[Any]:
+        return list(self._types)
+
+    get_field_data_types = get_column_data_types
+
+    def get_column_count(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        cols = []
+        types = dict(zip(self._names, self._types))
+        for n, t, rt, c in zip(self._names, self._types, self._rowtime, self._computed):
+            cols.append(f"  `{n}` {t}{' *ROWTIME*' if rt else ''}{f' AS {c}' if c else ''}")
+        if self._watermark is not None:
+            col, expr = self._watermark
+            cols.append(f"  WATERMARK FOR `{col}`: {types.get(col)} AS {expr}")
+        return "(\n" + ",\n".join(cols) + "\n)"
+
+    __str__ = __repr__

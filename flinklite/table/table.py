@@ -1,10 +1,11 @@
 """``Table`` (PyFlink's ``pyflink.table.Table``) and the logical plan nodes behind it.
 
 A Table wraps a logical plan node; nothing runs until the table is converted back
-(``to_data_stream``), which compiles the plan to DataStream operators. Today the only node is
-:class:`DataStreamScan` (a DataStream read through a :class:`~flinklite.table.schema.Schema`);
-the SQL engine adds projection, filter, aggregation, joins and windows as further nodes, each
-compiled by its own ``to_stream``.
+(``execute``, ``execute_insert``, ``to_data_stream``), which plans it into DataStream operators.
+A table read from a DataStream is a :class:`DataStreamScan` (through a
+:class:`~flinklite.table.schema.Schema`); every other table is a query planned by
+:mod:`flinklite.table._sql.planner` (the Table API operations render SQL, see
+:mod:`flinklite.table._table_api`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ from typing import Any
 
 from flinklite.common.types import _create_row
 from flinklite.common.watermark_strategy import TimestampAssigner, WatermarkGenerator
-from flinklite.table.expressions import compile_expression
+from flinklite.table._table_api import (
+    GroupedTable,
+    GroupWindowedTable,
+    OverWindowedTable,
+    TableApiMixin,
+    WindowGroupedTable,
+)
+from flinklite.table.expressions import _compile_expression as compile_expression
 from flinklite.table.schema import Schema
 from flinklite.time.watermark import MIN_TIMESTAMP
 
-__all__ = ["Table", "PlanNode", "DataStreamScan"]
+__all__ = ["Table", "PlanNode", "DataStreamScan", "GroupedTable", "GroupWindowedTable", "OverWindowedTable",
+           "WindowGroupedTable"]
 
 
 class PlanNode:
@@ -30,6 +39,15 @@ class PlanNode:
 
     def to_stream(self, t_env: Any) -> Any:
         raise NotImplementedError
+
+
+def _datetime_to_ms(v: Any) -> int:
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is not None:
+            return int(v.timestamp() * 1000)
+        d = v - datetime.datetime(1970, 1, 1)
+        return (d.days * 86_400 + d.seconds) * 1000 + d.microseconds // 1000
+    return int(v)
 
 
 def _to_datetime(ms: int) -> datetime.datetime:
@@ -52,14 +70,15 @@ class _Project:
             else:
                 self.physical_idx.append(i)
         self.computed: list[tuple[int, Any, bool]] = []
-        self.ms_columns: set[int] = set()
-        seen = [c[0] for c in physical]
-        for pos, (name, kind, spec) in enumerate(schema.columns):
+        self.types: list[Any] = [spec if kind == "physical" else None for _, kind, spec in schema.columns]
+        for pos, (_name, kind, spec) in enumerate(schema.columns):
             if kind == "computed":
-                fn = compile_expression(spec, names)
-                self.computed.append((pos, fn, spec.strip().upper().startswith("TO_TIMESTAMP")))
-                seen.append(name)
+                fn, t = compile_expression(spec, names, self.types, typed=True)
+                self.types[pos] = t
+                self.computed.append((pos, fn, t.is_timestamp))
         self.kinds = [c[1] for c in schema.columns]
+        # physical TIMESTAMP columns arrive as datetimes; the runtime keeps epoch milliseconds
+        self.ts_physical = [i for i, (_, k, t) in enumerate(schema.columns) if k == "physical" and t.is_timestamp]
 
     def values(self, record: Any) -> list:
         if hasattr(record, "_values"):
@@ -80,6 +99,10 @@ class _Project:
         out = [None] * len(self.names)
         for p, v in zip(phys_pos, vals):
             out[p] = v
+        for p in self.ts_physical:
+            v = out[p]
+            if v is not None and not isinstance(v, int):
+                out[p] = _datetime_to_ms(v)
         for pos, fn, _ in self.computed:
             out[pos] = fn(out)
         return out
@@ -105,28 +128,37 @@ class DataStreamScan(PlanNode):
             return None
         return self.column_names().index(self.schema.watermark_spec[0])
 
-    def to_stream(self, t_env: Any) -> Any:
+    def internal_stream(self, t_env: Any) -> Any:
+        """The scan as a stream of column-value lists, with rowtime and watermarks assigned."""
         from flinklite.common.watermark_strategy import WatermarkStrategy
 
         names = self.column_names()
         project = self.project
         rt = self.rowtime_index()
-        ts_cols = {pos for pos, _, is_ts in project.computed if is_ts}
 
         def to_internal(record: Any) -> list:
             return project.values(record)
 
         internal = self.stream.map(to_internal)
         if rt is not None:
-            wm_fn = compile_expression(self.schema.watermark_spec[1], names)
+            wm_fn = compile_expression(self.schema.watermark_spec[1], names, project.types)
             interval = t_env._env.get_config().get_auto_watermark_interval()
             strategy = WatermarkStrategy.for_generator(
                 _GeneratorSupplier(wm_fn, interval == 0)
             ).with_timestamp_assigner(_RowtimeAssigner(rt))
             internal = internal.assign_timestamps_and_watermarks(strategy)
+        return internal
+
+    def to_stream(self, t_env: Any) -> Any:
+        names = self.column_names()
+        ts_cols = {pos for pos, _, is_ts in self.project.computed if is_ts}
+        ts_physical = set(self.project.ts_physical)
+        internal = self.internal_stream(t_env)
+        epoch = datetime.datetime(1970, 1, 1)
 
         def to_row(vals: list) -> Any:
-            out = [(_to_datetime(v) if i in ts_cols and v is not None else v) for i, v in enumerate(vals)]
+            out = [(_to_datetime(v) if i in ts_cols else epoch + datetime.timedelta(milliseconds=v)
+                    if i in ts_physical else v) if v is not None else None for i, v in enumerate(vals)]
             return _create_row(list(names), out)
 
         return internal.map(to_row)
@@ -135,9 +167,13 @@ class DataStreamScan(PlanNode):
 def _derive_schema(stream: Any) -> Schema:
     t = stream.get_type()
     names = t.get_field_names() if hasattr(t, "get_field_names") else ["f0"]
+    types = t.get_field_types() if hasattr(t, "get_field_types") else [t]
     b = Schema.new_builder()
-    for n in names:
-        b.column(n, "STRING")
+    _type_names = {"String": "STRING", "Integer": "INT", "Long": "BIGINT", "Double": "DOUBLE", "Float": "FLOAT",
+                   "Boolean": "BOOLEAN", "Short": "SMALLINT", "Byte": "TINYINT", "TimestampTypeInfo": "TIMESTAMP(3)",
+                   "Instant": "TIMESTAMP_LTZ(3)"}
+    for i, n in enumerate(names):
+        b.column(n, _type_names.get(repr(types[i]) if i < len(types) else "", "STRING"))
     return b.build()
 
 
@@ -182,21 +218,62 @@ class _TableWatermarkGenerator(WatermarkGenerator):
             output.emit_watermark(self.current)
 
 
-class Table:
-    """A table: a logical plan plus the environment it belongs to."""
+class Table(TableApiMixin):
+    """A table: a logical plan plus the environment it belongs to. Relational operations
+    (``select``, ``where``, ``group_by`` ...) are in :mod:`flinklite.table._table_api`; nothing runs
+    until the table is executed, inserted or converted to a DataStream."""
 
-    def __init__(self, node: PlanNode, t_env: Any) -> None:
+    def __init__(self, node: Any, t_env: Any) -> None:
         self._node = node
         self._t_env = t_env
+        self._scan_rel: Any = None
+
+    def _rel(self) -> Any:
+        """The table's plan node (planned afresh for query tables; one scan node per DataStream)."""
+        if isinstance(self._node, DataStreamScan):
+            if self._scan_rel is None:
+                from flinklite.table._sql.catalog import scan_rel
+
+                self._scan_rel = scan_rel(self._node, self._t_env)
+            return self._scan_rel
+        return self._node.rel()
+
+    def _name(self) -> str:
+        """A catalog name under which SQL text can refer to this table."""
+        if getattr(self, "_registered", None) is None:
+            self._registered = self._t_env._register_anonymous(self)
+        return self._registered
 
     def get_schema(self) -> Any:
-        return getattr(self._node, "schema", None)
+        from flinklite.table.schema import ResolvedSchema
+
+        rel = self._rel()
+        return ResolvedSchema([f.name for f in rel.fields], [f.type for f in rel.fields],
+                              [f.rowtime for f in rel.fields], [f.computed for f in rel.fields],
+                              getattr(rel, "watermark_text", None))
+
+    get_resolved_schema = get_schema
 
     def print_schema(self) -> None:
         print(self.get_schema())
 
     def get_column_names(self) -> list[str]:
-        return self._node.column_names()
+        return [f.name for f in self._rel().fields]
+
+    def execute(self) -> Any:
+        from flinklite.table._sql.statements import collect_result
+
+        return collect_result(self._t_env, self._rel())
+
+    def explain(self, *extra_details: Any) -> str:
+        return "== Optimized Physical Plan ==\n" + self._rel().explain(0)
+
+    def execute_insert(self, table_path_or_descriptor: Any, overwrite: bool = False) -> Any:
+        name = table_path_or_descriptor
+        if not isinstance(name, str):
+            name = f"_flinklite_sink_{id(table_path_or_descriptor)}"
+            self._t_env.create_temporary_table(name, table_path_or_descriptor)
+        return self._t_env.execute_sql(f"INSERT INTO `{name}` SELECT * FROM `{self._name()}`")
 
     def __repr__(self) -> str:
-        return f"Table({self._node.column_names()})"
+        return f"Table({self.get_column_names()})"

@@ -1,13 +1,17 @@
-"""``DataTypes`` (PyFlink's ``pyflink.table.types``), the minimal slice the DataStream <-> Table
-bridge needs: a :class:`DataType` names its SQL type and nullability. The SQL engine (a later
-issue) will grow this into the full logical type system; the names follow PyFlink's.
+"""``DataTypes`` (PyFlink's ``pyflink.table.types``): a :class:`DataType` names its SQL type, its
+parameters and nullability; the names follow PyFlink's.
+
+Differences: CHAR/VARCHAR(n) are all STRING and BINARY/VARBINARY(n) all BYTES (lengths are not
+enforced); there is no ``UserDefinedType``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DataType", "DataTypes", "RowField", "parse_type"]
+from flinklite.common.types import Row, RowKind
+
+__all__ = ["DataType", "DataTypes", "Row", "RowField", "RowKind", "parse_type"]
 
 
 class DataType:
@@ -42,6 +46,8 @@ class DataType:
             s = f"ROW<{inner}>"
         else:
             s = self.name + (f"({', '.join(map(str, self.args))})" if self.args else "")
+            if self.name in ("ARRAY", "MAP"):
+                s = self.name + "<" + ", ".join(map(str, self.args)) + ">"
         return s if self._nullable else s + " NOT NULL"
 
     __str__ = __repr__
@@ -96,6 +102,54 @@ class DataTypes:
     @staticmethod
     def TIMESTAMP_LTZ(precision: int = 6, nullable: bool = True) -> DataType:
         return DataType("TIMESTAMP_LTZ", nullable, (precision,))
+
+    @staticmethod
+    def CHAR(length: int = 1, nullable: bool = True) -> DataType:
+        return DataType("STRING", nullable)  # flinklite keeps all character strings as STRING
+
+    @staticmethod
+    def VARCHAR(length: int = 2147483647, nullable: bool = True) -> DataType:
+        return DataType("STRING", nullable)
+
+    @staticmethod
+    def BYTES(nullable: bool = True) -> DataType:
+        return DataType("BYTES", nullable)
+
+    @staticmethod
+    def BINARY(length: int = 1, nullable: bool = True) -> DataType:
+        return DataType("BYTES", nullable)
+
+    @staticmethod
+    def VARBINARY(length: int = 2147483647, nullable: bool = True) -> DataType:
+        return DataType("BYTES", nullable)
+
+    @staticmethod
+    def DECIMAL(precision: int = 10, scale: int = 0, nullable: bool = True) -> DataType:
+        return DataType("DECIMAL", nullable, (precision, scale))
+
+    @staticmethod
+    def DATE(nullable: bool = True) -> DataType:
+        return DataType("DATE", nullable)
+
+    @staticmethod
+    def TIME(precision: int = 0, nullable: bool = True) -> DataType:
+        return DataType("TIME", nullable)
+
+    @staticmethod
+    def TIMESTAMP_WITH_LOCAL_TIME_ZONE(precision: int = 6, nullable: bool = True) -> DataType:
+        return DataType("TIMESTAMP_LTZ", nullable, (precision,))
+
+    @staticmethod
+    def NULL() -> DataType:
+        return DataType("NULL", True)
+
+    @staticmethod
+    def ARRAY(element_type: DataType, nullable: bool = True) -> DataType:
+        return DataType("ARRAY", nullable, (element_type,))
+
+    @staticmethod
+    def MAP(key_type: DataType, value_type: DataType, nullable: bool = True) -> DataType:
+        return DataType("MAP", nullable, (key_type, value_type))
 
     @staticmethod
     def FIELD(name: str, data_type: DataType, description: str | None = None) -> RowField:

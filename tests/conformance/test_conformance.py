@@ -1,7 +1,9 @@
 """Conformance: every PyFlink program in this directory prints what real Apache Flink printed.
 
-Each case (``cNN_*.py`` with its recorded ``.expected``) is run through ``run_cases.py --engine flinklite``
-in a subprocess with the current interpreter; the test asserts the runner's ``1 passed, 0 failed`` line.
+Each case (``cNN_*.py`` here, ``sql/sNN_*.py`` copied from the shared corpus, and
+``sql_extra/sNN_*.py`` recorded by flinklite from PyFlink 2.3.0; each with its recorded ``.expected``)
+is run through ``run_cases.py --engine flinklite`` in a subprocess with the current interpreter; the
+test asserts the runner's ``1 passed, 0 failed`` line.
 Cases the engine does not support yet are listed in ``NOT_YET`` and marked ``xfail(strict=True)``, so a
 case that starts passing fails the suite until it is removed from the list.  A second test checks that
 the copies here are byte-identical to the shared corpus (when ``/work/shared/conformance`` exists).
@@ -28,36 +30,46 @@ SHARED = os.environ.get(
 NOT_YET: dict[str, str] = {}
 
 
-def _case_files():
+# the case directories: DataStream cases here, SQL cases in sql/ (shared copies) and sql_extra/ (ours)
+CASE_DIRS = {"": HERE, "sql": os.path.join(HERE, "sql"), "sql_extra": os.path.join(HERE, "sql_extra")}
+
+
+def _case_files(sub=""):
+    prefix = "c" if sub == "" else "s"
     return sorted(
-        name for name in os.listdir(HERE) if name.endswith(".py") and name[:1] == "c" and name[1:3].isdigit()
+        name for name in os.listdir(CASE_DIRS[sub])
+        if name.endswith(".py") and name[:1] == prefix and name[1:3].isdigit()
     )
 
 
 def _params():
     out = []
-    for name in _case_files():
-        marks = []
-        if name[:3] in NOT_YET:
-            marks.append(pytest.mark.xfail(strict=True, reason=NOT_YET[name[:3]]))
-        out.append(pytest.param(name, id=name[:-3], marks=marks))
+    for sub in CASE_DIRS:
+        for name in _case_files(sub):
+            marks = []
+            if name[:3] in NOT_YET:
+                marks.append(pytest.mark.xfail(strict=True, reason=NOT_YET[name[:3]]))
+            out.append(pytest.param((sub, name), id=(sub + "/" if sub else "") + name[:-3], marks=marks))
     return out
 
 
 def test_case_files_present():
     names = _case_files()
     assert len(names) >= 24, names
-    for name in names:
-        assert os.path.exists(os.path.join(HERE, name[:-3] + ".expected")), name
+    assert len(_case_files("sql")) >= 7 and len(_case_files("sql_extra")) >= 9
+    for sub in CASE_DIRS:
+        for name in _case_files(sub):
+            assert os.path.exists(os.path.join(CASE_DIRS[sub], name[:-3] + ".expected")), name
     # every NOT_YET entry names a case that exists here
-    prefixes = {n[:3] for n in names}
+    prefixes = {n[:3] for sub in CASE_DIRS for n in _case_files(sub)}
     assert set(NOT_YET) <= prefixes
 
 
 @pytest.mark.parametrize("case", _params())
 def test_conformance_case(case):
+    sub, name = case
     proc = subprocess.run(
-        [sys.executable, RUNNER, "--engine", "flinklite", "--dir", HERE, "-k", case[:-3], "-v"],
+        [sys.executable, RUNNER, "--engine", "flinklite", "--dir", CASE_DIRS[sub], "-k", name[:-3], "-v"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -72,6 +84,7 @@ def test_conformance_case(case):
 
 def _shared_files():
     names = [n for n in os.listdir(HERE) if n == "run_cases.py" or (n[:1] == "c" and n[1:3].isdigit())]
+    names += ["sql/" + n for n in os.listdir(CASE_DIRS["sql"]) if n[:1] == "s" and n[1:3].isdigit()]
     return sorted(n for n in names if n.endswith((".py", ".expected")))
 
 
