@@ -279,11 +279,18 @@ class StreamExecutionEnvironment:
 
         data = list(collection)
         if type_info is not None:
-            coerce = getattr(type_info, "_coerce_from_collection", None) or type_info._coerce
+            from flinklite.common._typecheck import batch_collection_coercer
+
             try:
-                data = [coerce(v) for v in data]
-            except TypeError as e:
-                raise InvalidProgramException(f"from_collection: {e}") from e
+                data = batch_collection_coercer(type_info)(data)
+            except TypeError:
+                coerce = getattr(type_info, "_coerce_from_collection", None) or type_info._coerce
+                for i, v in enumerate(data):  # name the first element that does not fit
+                    try:
+                        coerce(v)
+                    except TypeError as e:
+                        raise InvalidProgramException(f"from_collection: element {i}: {e}") from e
+                raise
         t = SourceTransformation("Source: Collection Source", CollectionSource(data), None, type_info)
         self._add(t)
         return DataStream(self, t)
