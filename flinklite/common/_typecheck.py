@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["accept_expr", "batch_coercer", "batch_collection_coercer"]
+__all__ = ["accept_expr", "batch_coercer", "batch_collection_coercer", "immutable_in_shape"]
 
 _BATCH_SOURCE = """
 def convert(values):
@@ -106,3 +106,10 @@ def batch_collection_coercer(type_info: Any) -> Callable[[list], list]:
     """Like :func:`batch_coercer` for the elements of ``from_collection(data, type_info=...)``."""
     slow = getattr(type_info, "_coerce_from_collection", None) or type_info._coerce
     return _cached(type_info, "collection", slow)
+
+
+def immutable_in_shape(type_info: Any) -> bool:
+    """Whether converted values of ``type_info`` are immutable and pass a second conversion
+    unchanged (tuples and basic types with an accept expression), so a record converted once
+    may skip a later boundary's check without anyone seeing the difference."""
+    return type(type_info).__name__ != "PickledBytesTypeInfo" and accept_expr(type_info, "v", {}) is not None

@@ -202,8 +202,9 @@ class DataStream:
 
     def filter(self, func: Any) -> DataStream:
         simple_ops.as_callable(func, "filter", "filter")
-        return self._wrap(self._one_input(
-            "Filter", lambda f: simple_ops.FilterOperator(f, api="filter"), func, self.get_type()))
+        t = self._one_input("Filter", lambda f: simple_ops.FilterOperator(f, api="filter"), func, self.get_type())
+        t.records_in_shape = self._transformation_in_shape()  # filter passes records unchanged
+        return self._wrap(t)
 
     def process(self, func: Any, output_type: Any = None) -> DataStream:
         if isinstance(func, KeyedProcessFunction):
@@ -231,9 +232,15 @@ class DataStream:
                 "WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_seconds(5))"
                 ".with_timestamp_assigner(...)"
             )
-        return self._wrap(self._one_input(
-            "Timestamps/Watermarks", lambda s: TimestampsAndWatermarksOperator(s), watermark_strategy,
-            self.get_type()))
+        t = self._one_input("Timestamps/Watermarks", lambda s: TimestampsAndWatermarksOperator(s),
+                            watermark_strategy, self.get_type())
+        t.records_in_shape = self._transformation_in_shape()  # records pass unchanged
+        return self._wrap(t)
+
+    def _transformation_in_shape(self) -> bool:
+        """Whether this stream's records are known to be converted to its type already (a typed
+        collection, through operators that pass records unchanged); see Task.build_chain."""
+        return getattr(self._transformation, "records_in_shape", False)
 
     def union(self, *streams: DataStream) -> DataStream:
         for s in streams:

@@ -292,6 +292,11 @@ class StreamExecutionEnvironment:
                         raise InvalidProgramException(f"from_collection: element {i}: {e}") from e
                 raise
         t = SourceTransformation("Source: Collection Source", CollectionSource(data), None, type_info)
+        if type_info is not None:
+            from flinklite.common._typecheck import immutable_in_shape
+
+            # Already converted above: an exchange right after the source need not check again.
+            t.records_in_shape = immutable_in_shape(type_info)
         self._add(t)
         return DataStream(self, t)
 

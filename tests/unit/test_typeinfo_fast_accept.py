@@ -138,3 +138,28 @@ def test_batch_text_equals_the_per_record_text(type_info, values):
     converted = batch_coercer(type_info)(values) if type_info is not None else values
     expected = "".join(f"3> {formatter_for(type_info)(v)}\n" for v in converted)
     assert batch_text(type_info, "3> ")(converted) == expected
+
+
+def test_typed_collection_skips_the_second_check_only_for_immutable_shapes():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    tuples = env.from_collection([("a", 1, 1)], type_info=EVENT).filter(lambda t: True)
+    assert tuples._transformation.records_in_shape is True
+    rows = env.from_collection([("a", 1)], type_info=Types.ROW([Types.STRING(), Types.INT()]))
+    assert rows._transformation.records_in_shape is False  # Rows are mutable: converted again
+    mapped = tuples.map(lambda t: t, output_type=EVENT)
+    assert getattr(mapped._transformation, "records_in_shape", False) is False
+
+
+def test_typed_collection_through_an_exchange_gives_the_converted_records():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(2)
+    data = [(f"k{i % 3}", i, i) for i in range(50)]
+    out = list(env.from_collection(data, type_info=EVENT).key_by(lambda t: t[0])
+               .reduce(lambda a, b: (a[0], a[1] + b[1], b[2])).execute_and_collect())
+    finals = {}
+    for k, total, _ in out:
+        finals[k] = max(finals.get(k, 0), total)
+    assert finals == {f"k{r}": sum(i for i in range(50) if i % 3 == r) for r in range(3)}
+    rows = list(env.from_collection([("a", 1)], type_info=Types.ROW_NAMED(["s", "n"], [Types.STRING(), Types.INT()]))
+                .key_by(lambda r: r.s).map(lambda r: r.as_dict()).execute_and_collect())
+    assert rows == [{"s": "a", "n": 1}]
