@@ -14,7 +14,6 @@ accepted and ignored: flinklite runs your functions in this interpreter.
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
 from flinklite.common.configuration import Configuration, parse_bool, parse_duration_ms
@@ -389,7 +388,7 @@ class StreamExecutionEnvironment:
         settings = self._settings()
         graph = build_job_graph(transformations, settings, job_name or "Flink Streaming Job")
         self._transformations = []
-        return LocalJob(graph, settings, uuid.uuid4().hex)
+        return LocalJob(graph, settings, os.urandom(16).hex())  # not uuid: it imports platform
 
     def execute(self, job_name: str | None = None):
         job = self._create_job(job_name)

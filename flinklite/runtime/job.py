@@ -14,7 +14,6 @@ user's exception as ``__cause__``. A job can also start from a checkpoint or sav
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import time
@@ -222,6 +221,8 @@ class LocalJob:
     def report(self, message: str) -> None:
         """Recovery notes (skipped checkpoints, dropped state), kept and logged."""
         self.recovery_log.append(message)
+        import logging  # only on recovery: logging costs start-up time every job would pay
+
         logging.getLogger("flinklite.checkpoint").warning(message)
 
     def _on_terminated(self) -> None:
