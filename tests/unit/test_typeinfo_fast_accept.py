@@ -163,3 +163,14 @@ def test_typed_collection_through_an_exchange_gives_the_converted_records():
     rows = list(env.from_collection([("a", 1)], type_info=Types.ROW_NAMED(["s", "n"], [Types.STRING(), Types.INT()]))
                 .key_by(lambda r: r.s).map(lambda r: r.as_dict()).execute_and_collect())
     assert rows == [{"s": "a", "n": 1}]
+
+
+def test_collect_iterator_mixes_next_and_for():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(1)
+    with env.from_collection(list(range(5000))).execute_and_collect() as it:
+        first = [next(it), it.next()]
+        rest = list(it)
+    assert first + rest == list(range(5000))
+    with pytest.raises(StopIteration):
+        next(it)
