@@ -17,6 +17,7 @@ delays are the same.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from flinklite.datastream.functions import AsyncRetryPredicate, AsyncRetryStrategy
 
@@ -27,13 +28,15 @@ __all__ = [
     "ExponentialBackoffDelayRetryStrategy",
 ]
 
+OUT = TypeVar('OUT')  # the async result type, as PyFlink parameterises these strategies
+
 
 def _positive(name: str, value: float) -> None:
     if not value > 0:
         raise ValueError(f"{name} must be greater than zero, got {value!r}")
 
 
-class RetryPredicate(AsyncRetryPredicate):
+class RetryPredicate(AsyncRetryPredicate, Generic[OUT]):
     def __init__(self, result_predicate: Callable[[list], bool] | None,
                  exception_predicate: Callable[[BaseException], bool] | None) -> None:
         self._result_predicate = result_predicate
@@ -46,7 +49,7 @@ class RetryPredicate(AsyncRetryPredicate):
         return self._exception_predicate
 
 
-class NoRetryStrategy(AsyncRetryStrategy):
+class NoRetryStrategy(AsyncRetryStrategy, Generic[OUT]):
     def can_retry(self, current_attempts: int) -> bool:
         return False
 
@@ -57,7 +60,7 @@ class NoRetryStrategy(AsyncRetryStrategy):
         return RetryPredicate(None, None)
 
 
-class FixedDelayRetryStrategy(AsyncRetryStrategy):
+class FixedDelayRetryStrategy(AsyncRetryStrategy, Generic[OUT]):
     """Up to ``max_attempts`` retries, ``backoff_time_millis`` apart."""
 
     def __init__(self, max_attempts: int, backoff_time_millis: int,
@@ -79,7 +82,7 @@ class FixedDelayRetryStrategy(AsyncRetryStrategy):
         return self._predicate
 
 
-class ExponentialBackoffDelayRetryStrategy(AsyncRetryStrategy):
+class ExponentialBackoffDelayRetryStrategy(AsyncRetryStrategy, Generic[OUT]):
     """Up to ``max_attempts`` retries; the first after ``initial_delay`` ms, each next one
     ``multiplier`` times later, never more than ``max_retry_delay`` ms."""
 

@@ -46,7 +46,7 @@ from flinklite.runtime.operators import simple as simple_ops
 from flinklite.runtime.operators import sink as sink_ops
 from flinklite.runtime.operators.aggregations import aggregation_function
 from flinklite.runtime.operators.timestamps import TimestampsAndWatermarksOperator
-from flinklite.state.key_groups import UPPER_BOUND_MAX_PARALLELISM
+from flinklite.state.key_groups import UPPER_BOUND_MAX_PARALLELISM, key_hasher
 
 __all__ = [
     "DataStream",
@@ -331,8 +331,9 @@ class DataStream:
                           (sink_identifier, self.get_type()))
 
     def add_sink(self, sink_func: Any) -> DataStreamSink:
-        from flinklite.datastream.connectors.base import Sink
+        from flinklite.datastream.connectors.base import Sink, ensure_usable
 
+        ensure_usable(sink_func)
         if isinstance(sink_func, Sink):  # e.g. JdbcSink, a SinkFunction in PyFlink and a Sink here
             return self._sink("Sink: Unnamed", lambda s: sink_ops.SinkWriterOperator(s), sink_func)
         if not (hasattr(sink_func, "invoke") or callable(sink_func)):
@@ -342,8 +343,9 @@ class DataStream:
         return self._sink("Sink: Unnamed", lambda f: sink_ops.SinkFunctionOperator(f), sink_func)
 
     def sink_to(self, sink: Any) -> DataStreamSink:
-        from flinklite.datastream.connectors.base import Sink
+        from flinklite.datastream.connectors.base import Sink, ensure_usable
 
+        ensure_usable(sink)
         if not isinstance(sink, Sink):
             raise InvalidProgramException(f"sink_to needs a flinklite Sink (e.g. FileSink), got {type(sink).__name__}")
         return self._sink(f"Sink: {type(sink).__name__}", lambda s: sink_ops.SinkWriterOperator(s), sink)
@@ -447,7 +449,8 @@ class KeyedStream(DataStream):
     subtask keeps the key's state and timers."""
 
     def __init__(self, origin: DataStream, key_fn: Any, key_type: Any = None) -> None:
-        partition = PartitionTransformation(origin._transformation, P.KeyGroupStreamPartitioner(key_fn))
+        partition = PartitionTransformation(origin._transformation,
+                                            P.KeyGroupStreamPartitioner(key_fn, key_hash=key_hasher(key_type)))
         super().__init__(origin._env, partition)
         self._origin = origin
         self._key_fn = key_fn

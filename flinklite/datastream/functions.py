@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flinklite.datastream.state import (
     AggregatingState,
@@ -71,6 +71,15 @@ __all__ = [
     "AsyncRetryPredicate",
     "AsyncRetryStrategy",
 ]
+
+# Type parameters, as in PyFlink (`ProcessWindowFunction[tuple, tuple, str, TimeWindow]`); annotation only.
+IN = TypeVar('IN')
+IN1 = TypeVar('IN1')
+IN2 = TypeVar('IN2')
+OUT = TypeVar('OUT')
+KEY = TypeVar('KEY')
+W = TypeVar('W')
+W2 = TypeVar('W2')
 
 
 class KeyedStateStore(ABC):
@@ -292,7 +301,7 @@ class BaseBroadcastProcessFunction(Function):
         def get_broadcast_state(self, state_descriptor: MapStateDescriptor) -> Any: ...
 
 
-class BroadcastProcessFunction(BaseBroadcastProcessFunction):
+class BroadcastProcessFunction(BaseBroadcastProcessFunction, Generic[IN1, IN2, OUT]):
     class Context(BaseBroadcastProcessFunction.Context):
         pass
 
@@ -306,7 +315,7 @@ class BroadcastProcessFunction(BaseBroadcastProcessFunction):
     def process_broadcast_element(self, value: Any, ctx: BroadcastProcessFunction.Context) -> Iterable | None: ...
 
 
-class KeyedBroadcastProcessFunction(BaseBroadcastProcessFunction):
+class KeyedBroadcastProcessFunction(BaseBroadcastProcessFunction, Generic[KEY, IN1, IN2, OUT]):
     class Context(BaseBroadcastProcessFunction.Context):
         @abstractmethod
         def apply_to_keyed_state(
@@ -379,7 +388,7 @@ class SourceFunction(Function):
 
 
 # -- window functions (added with the window API; see flinklite.datastream.window) ------------
-class WindowFunction(Function):
+class WindowFunction(Function, Generic[IN, OUT, KEY, W]):
     """Evaluates a window of a keyed stream: ``apply(key, window, inputs)`` returns an iterable of
     results (a list, or a generator using ``yield``)."""
 
@@ -387,19 +396,19 @@ class WindowFunction(Function):
     def apply(self, key: Any, window: Any, inputs: Iterable) -> Iterable: ...
 
 
-class AllWindowFunction(Function):
+class AllWindowFunction(Function, Generic[IN, OUT, W]):
     """Evaluates a window of a non-keyed stream (``window_all``)."""
 
     @abstractmethod
     def apply(self, window: Any, inputs: Iterable) -> Iterable: ...
 
 
-class ProcessWindowFunction(Function):
+class ProcessWindowFunction(Function, Generic[IN, OUT, KEY, W]):
     """Evaluates a window with a context: window metadata, clocks, per-window and per-key state,
     and side outputs (``yield tag, value``). ``clear(context)`` runs when the window is cleaned up
     and should delete whatever the function kept in ``context.window_state()``."""
 
-    class Context(ABC):
+    class Context(ABC, Generic[W2]):
         @abstractmethod
         def window(self) -> Any: ...
 
@@ -425,7 +434,7 @@ class ProcessWindowFunction(Function):
         pass
 
 
-class ProcessAllWindowFunction(Function):
+class ProcessAllWindowFunction(Function, Generic[IN, OUT, W]):
     """:class:`ProcessWindowFunction` for ``window_all`` (no key)."""
 
     Context = ProcessWindowFunction.Context
@@ -482,7 +491,7 @@ class ProcessJoinFunction(Function):
 
 
 # -- async I/O (see flinklite.datastream.async_data_stream) ------------------------------------
-class AsyncFunction(Function):
+class AsyncFunction(Function, Generic[IN, OUT]):
     """A function that calls an external system without blocking the stream (Flink's async I/O).
 
     ``async def async_invoke(self, value)`` returns the list of results for ``value`` (an empty
@@ -501,7 +510,7 @@ class AsyncFunction(Function):
         raise TimeoutError(f"Async function call has timed out for input: {value!r}")
 
 
-class AsyncRetryPredicate(ABC):
+class AsyncRetryPredicate(ABC, Generic[OUT]):
     """When a finished attempt should be tried again: ``result_predicate()`` tests a result list,
     ``exception_predicate()`` an exception; either may be None (never retry on that)."""
 
@@ -512,7 +521,7 @@ class AsyncRetryPredicate(ABC):
     def exception_predicate(self) -> Callable[[BaseException], bool] | None: ...
 
 
-class AsyncRetryStrategy(ABC):
+class AsyncRetryStrategy(ABC, Generic[OUT]):
     """How often and how late to retry an async call (Flink's ``AsyncRetryStrategy``).
 
     ``current_attempts`` counts the attempts made so far, starting at 1, so ``can_retry(n)`` is

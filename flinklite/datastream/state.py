@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flinklite.errors import InvalidProgramException
 
@@ -31,12 +31,39 @@ __all__ = [
     "BroadcastState",
     "StateDescriptor",
     "ValueStateDescriptor",
+    "OperatorStateStore",
     "ListStateDescriptor",
     "MapStateDescriptor",
     "ReducingStateDescriptor",
     "AggregatingStateDescriptor",
     "StateTtlConfig",
 ]
+
+# Type parameters, as in PyFlink, so `ValueState[int]`-style annotations work; no runtime effect.
+T = TypeVar('T')
+IN = TypeVar('IN')
+OUT = TypeVar('OUT')
+K = TypeVar('K')
+V = TypeVar('V')
+
+
+class OperatorStateStore(ABC):
+    """The non-keyed state of one parallel subtask (Flink's ``OperatorStateStore``).
+
+    PyFlink exposes broadcast state through it; flinklite also offers Java Flink's operator list
+    states (``get_list_state``: split evenly on rescale; ``get_union_list_state``: every subtask
+    gets all items), reached from ``CheckpointedFunction`` via
+    ``context.get_operator_state_store()``.
+    """
+
+    @abstractmethod
+    def get_broadcast_state(self, state_descriptor: MapStateDescriptor) -> BroadcastState: ...
+
+    @abstractmethod
+    def get_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
+
+    @abstractmethod
+    def get_union_list_state(self, state_descriptor: ListStateDescriptor) -> ListState: ...
 
 
 class State(ABC):
@@ -45,7 +72,7 @@ class State(ABC):
         """Remove the value of the current key."""
 
 
-class ValueState(State):
+class ValueState(State, Generic[T]):
     @abstractmethod
     def value(self) -> Any: ...
 
@@ -53,7 +80,7 @@ class ValueState(State):
     def update(self, value: Any) -> None: ...
 
 
-class AppendingState(State):
+class AppendingState(State, Generic[IN, OUT]):
     @abstractmethod
     def get(self) -> Any: ...
 
@@ -61,11 +88,11 @@ class AppendingState(State):
     def add(self, value: Any) -> None: ...
 
 
-class MergingState(AppendingState):
+class MergingState(AppendingState[IN, OUT]):
     pass
 
 
-class ListState(MergingState):
+class ListState(MergingState[T, Any]):
     @abstractmethod
     def update(self, values: list) -> None: ...
 
@@ -76,15 +103,15 @@ class ListState(MergingState):
         return iter(self.get())
 
 
-class ReducingState(MergingState):
+class ReducingState(MergingState[T, T]):
     pass
 
 
-class AggregatingState(MergingState):
+class AggregatingState(MergingState[IN, OUT]):
     pass
 
 
-class MapState(State):
+class MapState(State, Generic[K, V]):
     @abstractmethod
     def get(self, key: Any) -> Any: ...
 
@@ -128,7 +155,7 @@ class MapState(State):
         return iter(self.keys())
 
 
-class ReadOnlyBroadcastState(State):
+class ReadOnlyBroadcastState(State, Generic[K, V]):
     """Broadcast state as the non-broadcast side sees it: reads only."""
 
     @abstractmethod
@@ -159,7 +186,7 @@ class ReadOnlyBroadcastState(State):
         return iter(self.keys())
 
 
-class BroadcastState(ReadOnlyBroadcastState):
+class BroadcastState(ReadOnlyBroadcastState[K, V]):
     @abstractmethod
     def put(self, key: Any, value: Any) -> None: ...
 

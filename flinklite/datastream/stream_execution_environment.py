@@ -300,9 +300,10 @@ class StreamExecutionEnvironment:
         return DataStream(self, t)
 
     def from_source(self, source: Any, watermark_strategy: Any, source_name: str, type_info: Any = None):
-        from flinklite.datastream.connectors.base import Source
+        from flinklite.datastream.connectors.base import Source, ensure_usable
         from flinklite.datastream.data_stream import DataStream
 
+        ensure_usable(source)
         if not isinstance(source, Source):
             raise InvalidProgramException(
                 f"from_source needs a flinklite Source (e.g. NumberSequenceSource, FileSource), got "
@@ -313,8 +314,9 @@ class StreamExecutionEnvironment:
         return DataStream(self, t)
 
     def add_source(self, source_func: Any, source_name: str = "Custom Source", type_info: Any = None):
-        from flinklite.datastream.connectors.base import Source
+        from flinklite.datastream.connectors.base import Source, ensure_usable
 
+        ensure_usable(source_func)
         if isinstance(source_func, Source):
             from flinklite.common.watermark_strategy import WatermarkStrategy
 
@@ -405,3 +407,4 @@ class StreamExecutionEnvironment:
         from flinklite.runtime.graph import build_job_graph
 
         return build_job_graph(self._transformations, self._settings()).describe()
+

@@ -26,7 +26,7 @@ from itertools import compress
 from typing import Any
 
 from flinklite.errors import KeySelectionError
-from flinklite.state.key_groups import assign_to_key_group
+from flinklite.state.key_groups import DEFAULT_KEY_HASH, assign_to_key_group
 
 __all__ = [
     "StreamPartitioner",
@@ -145,13 +145,14 @@ class KeyGroupStreamPartitioner(StreamPartitioner):
     computes_keys = True
 
     def __init__(self, key_selector: Callable[[Any], Any] | None = None, max_parallelism: int = 128,
-                 describe: str = "") -> None:
+                 describe: str = "", key_hash: Callable[[Any], int] = DEFAULT_KEY_HASH) -> None:
         self.key_selector = key_selector
         self.max_parallelism = max_parallelism
         self.describe = describe
+        self.key_hash = key_hash  # PyFlink's hash for the stream's key_type; the keyed state uses the same
 
     def copy(self) -> KeyGroupStreamPartitioner:
-        return KeyGroupStreamPartitioner(self.key_selector, self.max_parallelism, self.describe)
+        return KeyGroupStreamPartitioner(self.key_selector, self.max_parallelism, self.describe, self.key_hash)
 
     def setup(self, num_channels: int, rng: random.Random) -> None:
         self.num_channels = num_channels
@@ -176,7 +177,7 @@ class KeyGroupStreamPartitioner(StreamPartitioner):
         except TypeError as e:
             raise self._unhashable(key) from e
         if ch is None:
-            kg = assign_to_key_group(key, self.max_parallelism)
+            kg = assign_to_key_group(key, self.max_parallelism, self.key_hash)
             ch = kg * self.num_channels // self.max_parallelism
             if len(cache) < 1_000_000:
                 cache[key] = ch

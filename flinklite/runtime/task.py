@@ -40,6 +40,7 @@ from flinklite.runtime.operators.base import (
 )
 from flinklite.runtime.operators.coercion import CoercingOutput, boundary_coercion
 from flinklite.runtime.operators.source import END, WAIT, SourceOperator
+from flinklite.runtime.partitioners import KeyGroupStreamPartitioner
 from flinklite.runtime.record_writer import RecordWriter
 from flinklite.state.heap import HeapKeyedStateBackend
 from flinklite.state.key_groups import compute_key_group_range_for_operator_index
@@ -132,6 +133,7 @@ class StreamTask:
                 kg_range = compute_key_group_range_for_operator_index(
                     node.max_parallelism, node.parallelism, self.subtask_index)
                 backend = HeapKeyedStateBackend(node.max_parallelism, kg_range, node.name)
+                backend.key_hash = _input_key_hash(node, backend.key_hash)
                 backend.allow_pickle = settings.allow_pickle
                 backend.ttl_clock = settings.clock.now_ms  # state TTL runs on processing time
             ctx = OperatorContext(
@@ -343,8 +345,6 @@ class InputStreamTask(StreamTask):
         self.job.coordinator.abort(f"alignment of checkpoint {checkpoint_id} was overtaken", checkpoint_id)
 
     def _gate_is_keyed(self, i: int) -> bool:
-        from flinklite.runtime.partitioners import KeyGroupStreamPartitioner
-
         node = self.vertex.head
         return any(isinstance(e.partitioner, KeyGroupStreamPartitioner)
                    for e in node.in_edges if (e.input_index - 1 if len(self.gates) == 2 else 0) == i)
@@ -478,3 +478,12 @@ class InputStreamTask(StreamTask):
                 end_key()
         for gi in range(len(self.gates)):
             self._watermark[gi](MAX_TIMESTAMP)
+
+
+def _input_key_hash(node: Any, default: Any) -> Any:
+    """The hash of the key_by feeding ``node``: its keyed state must file each key under the key
+    group the partitioner sent it by (with two keyed inputs, the first one's, as in Flink)."""
+    for e in sorted(node.in_edges, key=lambda e: e.input_index):
+        if isinstance(e.partitioner, KeyGroupStreamPartitioner):
+            return e.partitioner.key_hash
+    return default

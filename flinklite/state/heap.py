@@ -28,7 +28,7 @@ from flinklite.datastream.state import (
     ValueStateDescriptor,
 )
 from flinklite.errors import IllegalStateException, InvalidProgramException
-from flinklite.state.key_groups import KeyGroupRange, assign_to_key_group
+from flinklite.state.key_groups import DEFAULT_KEY_HASH, KeyGroupRange, assign_to_key_group
 from flinklite.time.timer_service import timer_runs
 
 __all__ = ["HeapKeyedStateBackend", "HeapTtlValueState", "NO_KEY"]
@@ -469,6 +469,7 @@ class HeapKeyedStateBackend:
         self.current_key: Any = NO_KEY
         self._states: dict[str, _HeapState] = {}
         self._kg_cache: dict[type, dict[Any, int]] = {}
+        self.key_hash = DEFAULT_KEY_HASH  # the task sets its input partitioner's (PyFlink's hash of the key_type)
         self.timer_services: dict[str, Any] = {}
         self.ttl_clock = _wall_clock_ms  # processing time of state TTL, in ms; the task sets the job's clock
         self.allow_pickle = False  # flinklite.state.allow-pickle: pickle state msgpack cannot encode
@@ -488,7 +489,7 @@ class HeapKeyedStateBackend:
         if kg is None:
             if len(cache) > 1_000_000:  # bound memory for high-cardinality keys
                 cache.clear()
-            kg = cache[key] = assign_to_key_group(key, self.max_parallelism)
+            kg = cache[key] = assign_to_key_group(key, self.max_parallelism, self.key_hash)
         return kg
 
     def get_or_create_state(self, descriptor: StateDescriptor) -> _HeapState:

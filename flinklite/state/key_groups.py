@@ -10,6 +10,15 @@ Java's ``hashCode`` for the common key types (``str`` as ``String``, ``int`` as 
 PyFlink maps Python ``int`` to BIGINT, ``float`` as ``Double``, ``bool`` as ``Boolean``, tuples as
 Flink ``TupleN``), so keys land in the same key groups as they would in a Java Flink job. Other
 key types must be made of those, or define ``__java_hash__(self) -> int``.
+
+**PyFlink's key_by.** A Python key selector's key travels to Java inside a one-field ``Row``, and
+Flink hashes that Row (:func:`key_hasher`): ``62 + hash(key)`` (``Row.hashCode`` = 31 x the row
+kind's byte (0 for +I) + the deep hash of the one-element field array). ``hash(key)`` is the
+Java ``hashCode`` of the key as its ``key_type`` declares it (``Types.STRING()``: ``String``;
+``Types.INT()``: ``Integer`` ...), and without a ``key_type`` the key is PyFlink's pickle of it
+(protocol 5), so ``hash(key)`` is ``Arrays.hashCode`` of those bytes. flinklite does the same,
+so a record reaches the subtask it reaches on PyFlink (and ``print()`` shows the same ``N>``
+prefix).
 """
 
 from __future__ import annotations
@@ -18,13 +27,17 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import pickle
 import struct
+from collections.abc import Callable
+from typing import Any
 
 from flinklite.errors import InvalidProgramException, KeySelectionError
 
 __all__ = [
     "KeyGroupRange",
     "java_hash_code",
+    "key_hasher",
     "murmur_hash",
     "assign_to_key_group",
     "compute_operator_index_for_key_group",
@@ -90,10 +103,7 @@ def java_hash_code(key: object) -> int:
             first = False
         return _to_int32(h)
     if t is bytes:
-        h = 1
-        for b in key:  # type: ignore[attr-defined]
-            h = (31 * h + (b - 256 if b > 127 else b)) & _M32
-        return _to_int32(h)
+        return _bytes_hash(key)  # type: ignore[arg-type]
     hook = getattr(key, "__java_hash__", None)
     if hook is not None:
         return _to_int32(int(hook()))
@@ -149,9 +159,79 @@ def murmur_hash(code: int) -> int:
     return -h if h != -(1 << 31) else 0
 
 
-def assign_to_key_group(key: object, max_parallelism: int) -> int:
-    """The key group (0 .. max_parallelism-1) that ``key`` belongs to."""
-    return murmur_hash(java_hash_code(key)) % max_parallelism
+def _bytes_hash(data: bytes) -> int:  # Java's Arrays.hashCode(byte[]): bytes are signed
+    h = 1
+    for b in data:
+        h = (31 * h + (b - 256 if b > 127 else b)) & _M32
+    return _to_int32(h)
+
+
+def _pickled_hash(key: object) -> int:
+    try:
+        data = pickle.dumps(key, protocol=5)  # what PyFlink's pickled key type ships to Java
+    except Exception as e:
+        raise KeySelectionError(
+            f"cannot partition on the key {_short_repr(key)} of type {type(key).__name__}: without a key_type, "
+            f"PyFlink hashes a key by its pickle, and this one cannot be pickled ({e}). Return a str, int or "
+            "tuple from the key selector, or pass key_type=... to key_by.") from e
+    return _bytes_hash(data)
+
+
+def _int_hash(v: Any) -> int:
+    return _to_int32(int(v))
+
+
+def _float_hash(v: Any) -> int:  # Float.hashCode = floatToIntBits (every NaN canonical)
+    f = float(v)
+    return 0x7FC00000 if f != f else _to_int32(struct.unpack(">i", struct.pack(">f", f))[0])
+
+
+def _typed_hash(type_info: Any) -> Callable[[Any], int]:
+    """Java's hashCode of a value of ``type_info`` (None fields hash to 0, as null does)."""
+    from flinklite.common.typeinfo import BasicType, BasicTypeInfo, RowTypeInfo, TupleTypeInfo
+
+    if isinstance(type_info, BasicTypeInfo):
+        fn = {BasicType.STRING: _string_hash, BasicType.BYTE: _int_hash, BasicType.SHORT: _int_hash,
+              BasicType.INT: _int_hash, BasicType.LONG: _long_hash, BasicType.FLOAT: _float_hash,
+              BasicType.CHAR: lambda c: ord(c) if isinstance(c, str) else _int_hash(c)}.get(type_info._basic_type)
+        if fn is not None:
+            return lambda v: 0 if v is None else fn(v)
+    if isinstance(type_info, (TupleTypeInfo, RowTypeInfo)):
+        fields = [_typed_hash(t) for t in type_info._field_types]
+        if isinstance(type_info, TupleTypeInfo):  # TupleN.hashCode: fold 31 * h + field
+            def tuple_hash(v: Any) -> int:
+                h = 0
+                for f, x in zip(fields, v):
+                    h = (31 * h + f(x)) & _M32
+                return _to_int32(h)
+            return tuple_hash
+
+        def row_hash(v: Any) -> int:  # Row.hashCode of a +I row: deep hash of the field array
+            h = 1
+            for f, x in zip(fields, v):
+                h = (31 * h + (0 if x is None else 31 + f(x))) & _M32
+            return _to_int32(h)
+        return row_hash
+    return java_hash_code
+
+
+def key_hasher(key_type: Any = None) -> Callable[[object], int]:
+    """The hash PyFlink's ``key_by(selector, key_type)`` partitions on (see the module docstring):
+    the key's group is ``murmur_hash(key_hasher(key_type)(key)) % max_parallelism``."""
+    if key_type is None or type(key_type).__name__ == "PickledBytesTypeInfo":
+        return lambda key: _to_int32(62 + _pickled_hash(key))
+    field = _typed_hash(key_type)
+    return lambda key: 31 if key is None else _to_int32(62 + field(key))
+
+
+DEFAULT_KEY_HASH = key_hasher(None)
+
+
+def assign_to_key_group(key: object, max_parallelism: int,
+                        key_hash: Callable[[object], int] = DEFAULT_KEY_HASH) -> int:
+    """The key group (0 .. max_parallelism-1) that ``key`` belongs to, for keys of a stream keyed
+    with ``key_hash`` (by default PyFlink's ``key_by`` without a ``key_type``)."""
+    return murmur_hash(key_hash(key)) % max_parallelism
 
 
 def compute_operator_index_for_key_group(max_parallelism: int, parallelism: int, key_group: int) -> int:

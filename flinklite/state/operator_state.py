@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flinklite.datastream.state import ListState, ListStateDescriptor
+from flinklite.datastream.state import OperatorStateStore as _OperatorStateStoreApi
 from flinklite.errors import InvalidProgramException
 
 __all__ = ["OperatorStateStore", "PartitionableListState", "redistribute"]
@@ -47,7 +48,7 @@ class PartitionableListState(ListState):
         self.items = []
 
 
-class OperatorStateStore:
+class OperatorStateStore(_OperatorStateStoreApi):
     """``context.get_operator_state_store()``: this subtask's operator list states."""
 
     def __init__(self) -> None:
@@ -75,6 +76,12 @@ class OperatorStateStore:
 
     def get_union_list_state(self, state_descriptor: ListStateDescriptor) -> ListState:
         return self._get(state_descriptor, "union")
+
+    def get_broadcast_state(self, state_descriptor: Any) -> Any:
+        raise InvalidProgramException(
+            f"broadcast state '{getattr(state_descriptor, 'name', state_descriptor)}' lives in the broadcast "
+            "operator: read it with ctx.get_broadcast_state(descriptor) in a (Keyed)BroadcastProcessFunction, "
+            "whose stream came from DataStream.broadcast(descriptor)")
 
     def snapshot(self) -> dict:
         return {name: [st.mode, list(st.items)] for name, st in self.states.items()}

@@ -204,7 +204,7 @@ def _xa_sink(pg, batch=50, prefix=None):
 
 @pytest.mark.parametrize("faults", [
     lambda p: p.fail_operator("count", at_record=1300),
-    lambda p: p.fail_operator("pg", at_record=900, subtask=1).fail_operator("count", at_record=300, attempt=1),
+    lambda p: p.fail_operator("pg", at_record=600, subtask=1).fail_operator("count", at_record=300, attempt=1),
     lambda p: p.fail_during_snapshot("pg", checkpoint=3),
     lambda p: p.fail_after_snapshot_before_commit("pg", checkpoint=2),
     lambda p: p.fail_in_commit("pg", checkpoint=4),

@@ -21,6 +21,7 @@ from flinklite.state.key_groups import (
     compute_key_group_range_for_operator_index,
     compute_operator_index_for_key_group,
     java_hash_code,
+    key_hasher,
     murmur_hash,
 )
 
@@ -44,13 +45,13 @@ def test_murmur_vectors(key, code, kg):
 @pytest.mark.parametrize("key,code,kg", [v for v in VECTORS if isinstance(v[0], str)])
 def test_string_vectors_end_to_end(key, code, kg):
     assert java_hash_code(key) == code
-    assert assign_to_key_group(key, 128) == kg
+    assert assign_to_key_group(key, 128, java_hash_code) == kg  # a Java String key
 
 
 @pytest.mark.parametrize("key,kg", [(0, 94), (1, 86), (42, 29)])
 def test_small_int_vectors_end_to_end(key, kg):
     # for 0 <= v < 2**31 Long.hashCode == Integer.hashCode, so the JVM vectors hold end to end
-    assert assign_to_key_group(key, 128) == kg
+    assert assign_to_key_group(key, 128, java_hash_code) == kg
 
 
 def test_murmur_is_non_negative_and_int_min_maps_to_zero_or_positive():
@@ -90,7 +91,7 @@ def test_int_is_java_long():
     assert java_hash_code(2**63 - 1) == -(2**31)
     assert java_hash_code(5) == 5
     # so key -1 lands where key 0 lands
-    assert assign_to_key_group(-1, 128) == assign_to_key_group(0, 128) == 94
+    assert assign_to_key_group(-1, 128, java_hash_code) == assign_to_key_group(0, 128, java_hash_code) == 94
 
 
 def test_float_is_java_double():
@@ -199,3 +200,73 @@ def test_subtask_is_stable_across_processes():
                               capture_output=True, text=True, timeout=60, check=True)
         results.append(json.loads(proc.stdout))
     assert results[0] == results[1] == _subtasks_here()
+
+
+# Recorded with real PyFlink 2.3.0 at parallelism 2 (max parallelism 128): the subtask (0/1) that
+# printed each key, for key_by(lambda v: v[0]) (no key_type: PyFlink hashes the key's pickle),
+# key_by(..., key_type=Types.STRING()), and key_by(lambda v: len(v[0])) (an int, pickled).
+PYFLINK_KEYS = ["Alice", "Bob", "a", "b", "c", "key1", "key2", "flink", "x" * 10, "héllo"] + [str(i) for i in range(10)]
+PYFLINK_SUBTASKS = {
+    "no key_type": "00000110001001100011",
+    "STRING": "01110000100010111000",
+    "len, no key_type": "01000000100000000000",
+}
+
+
+def _pyflink_forms():
+    from flinklite.common import Types
+
+    return {"no key_type": (lambda v: v, None), "STRING": (lambda v: v, Types.STRING()),
+            "len, no key_type": (len, None)}
+
+
+@pytest.mark.parametrize("form", sorted(PYFLINK_SUBTASKS))
+def test_key_by_hashes_keys_as_pyflink_does(form):
+    select, key_type = _pyflink_forms()[form]
+    h = key_hasher(key_type)
+    got = "".join(str(compute_operator_index_for_key_group(128, 2, assign_to_key_group(select(k), 128, h)))
+                  for k in PYFLINK_KEYS)
+    assert got == PYFLINK_SUBTASKS[form]
+
+
+def test_key_by_sends_each_key_to_the_subtask_pyflink_prints_it_from(capsys):
+    from flinklite.common import Types
+    from flinklite.datastream import StreamExecutionEnvironment
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(2)
+    ds = env.from_collection([(k, 1) for k in PYFLINK_KEYS], type_info=Types.TUPLE([Types.STRING(), Types.INT()]))
+    ds.key_by(lambda v: v[0]).map(lambda v: "no key_type|" + v[0]).print()
+    ds.key_by(lambda v: v[0], key_type=Types.STRING()).map(lambda v: "STRING|" + v[0]).print()
+    ds.key_by(lambda v: len(v[0])).map(lambda v: "len, no key_type|" + v[0]).print()
+    env.execute()
+    printed = {}
+    for line in capsys.readouterr().out.splitlines():
+        prefix, rest = line.split("> ", 1)
+        form, key = rest.split("|", 1)
+        printed.setdefault(form, {})[key] = int(prefix) - 1
+    for form, expected in PYFLINK_SUBTASKS.items():
+        assert "".join(str(printed[form][k]) for k in PYFLINK_KEYS) == expected, form
+
+
+def test_typed_key_hashes_follow_the_java_type():
+    from flinklite.common import Types
+
+    # Integer vs Long differ for negative values; the Row wrapper adds 62
+    assert key_hasher(Types.INT())(-1) == 62 - 1
+    assert key_hasher(Types.LONG())(-1) == 62 + 0
+    assert key_hasher(Types.STRING())("a") == 62 + 97
+    assert key_hasher(Types.STRING())(None) == 31  # Row.of(null)
+    tup = key_hasher(Types.TUPLE([Types.STRING(), Types.INT()]))(("a", 2))
+    assert tup == 62 + (31 * 97 + 2)  # Tuple2.hashCode
+    row = key_hasher(Types.ROW([Types.INT(), Types.INT()]))((1, None))
+    assert row == 62 + ((31 * (31 + (31 + 1)) + 0) & 0xFFFFFFFF)  # Row.hashCode of +I[1, null]
+
+
+def test_unpicklable_keys_without_key_type_get_a_clear_error():
+    import threading
+
+    from flinklite.errors import KeySelectionError
+
+    with pytest.raises(KeySelectionError, match="cannot be pickled.*key_type"):
+        key_hasher(None)(threading.Lock())

@@ -20,7 +20,7 @@ from flinklite.runtime.partitioners import (
     RescalePartitioner,
     ShufflePartitioner,
 )
-from flinklite.state.key_groups import assign_to_key_group
+from flinklite.state.key_groups import assign_to_key_group, java_hash_code
 
 
 class FakeWriter:
@@ -113,12 +113,18 @@ def test_key_groups_route_by_formula(n, max_p):
 
 
 def test_key_group_vectors_route_to_known_subtasks():
-    # "a" -> kg 81, "hello" -> 35 at M = 128 (§1.2); with p = 2: 81*2//128 = 1, 35*2//128 = 0
-    p = KeyGroupStreamPartitioner(lambda v: v, 128, "test")
+    # Java String keys: "a" -> kg 81, "hello" -> 35 at M = 128 (§1.2); with p = 2: 81*2//128 = 1, 35*2//128 = 0
+    p = KeyGroupStreamPartitioner(lambda v: v, 128, "test", key_hash=java_hash_code)
     p.setup(2, random.Random(0))
     w = FakeWriter(2)
     p.route(w, ["a", "hello", "user-1"], None)
     assert w.out == {0: ["hello"], 1: ["a", "user-1"]}  # user-1 -> kg 121 -> 1
+    # PyFlink's key_by without a key_type hashes Row(pickle(key)) instead: "a" -> kg 33 -> 0
+    p = KeyGroupStreamPartitioner(lambda v: v, 128, "test")
+    p.setup(2, random.Random(0))
+    w = FakeWriter(2)
+    p.route(w, ["a"], None)
+    assert w.out == {0: ["a"], 1: []}
 
 
 def test_custom_partitioner_receives_key_and_channel_count():

@@ -29,6 +29,14 @@ from typing import Any
 __all__ = ["Boundedness", "Source", "SourceReader", "Sink", "SinkWriter", "Committer", "DeliveryGuarantee"]
 
 
+def ensure_usable(connector: Any) -> None:
+    """Connectors flinklite names but cannot run (Kafka today) refuse when put into a job: they
+    define ``_check_usable()``, which raises :class:`~flinklite.errors.ConnectorNotAvailable`."""
+    check = getattr(connector, "_check_usable", None)
+    if check is not None:
+        check()
+
+
 class Boundedness(Enum):
     BOUNDED = 0
     CONTINUOUS_UNBOUNDED = 1
