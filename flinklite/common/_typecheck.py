@@ -10,7 +10,8 @@ record and per field; this module builds, once per type object, a function for a
   shape the conversion would give it (``type(v) is tuple and len(v) == 2 and type(v[0]) is str
   and type(v[1]) is int and -2147483648 <= v[1] <= 2147483647``), generated from the type tree
   and compiled once;
-* a batch function that runs that expression inline over the batch and returns the batch
+* a batch function that runs that expression inline over the batch (for a ``Types.TUPLE`` the
+  record is unpacked into locals first, so each field is read once) and returns the batch
   itself when every record passes (the common case: the program produces what it declared),
   and otherwise converts record by record with the type's own ``_coerce`` (which converts, or
   raises the usual error naming the type, the field and the value).
@@ -73,6 +74,38 @@ def accept_expr(type_info: Any, var: str, env: dict[str, Any]) -> str | None:
     return None
 
 
+# For a top-level tuple type the loop unpacks each record into locals (a wrong arity raises
+# ValueError, which means "not in shape") instead of indexing it once per test.
+_TUPLE_BATCH_SOURCE = """
+def convert(values):
+    try:
+        for v in values:
+            if type(v) is tuple:
+                {names}, = v
+                if {fields}:
+                    continue
+            elif v is None:
+                continue
+            break
+        else:
+            return values
+    except ValueError:
+        pass
+    return [v if ({expr}) else slow(v) for v in values]
+"""
+
+
+def _tuple_source(type_info: Any, expr: str, env: dict[str, Any]) -> str | None:
+    from flinklite.common import typeinfo as ti
+
+    if type(type_info) is not ti.TupleTypeInfo or not type_info._field_types:
+        return None
+    names = [f"f{i}" for i in range(len(type_info._field_types))]
+    fields = [accept_expr(t, n, env) for t, n in zip(type_info._field_types, names, strict=True)]
+    tests = " and ".join(f"({f})" for f in fields if f != "True") or "True"
+    return _TUPLE_BATCH_SOURCE.format(names=", ".join(names), fields=tests, expr=f"v is None or ({expr})")
+
+
 def _build(type_info: Any, slow: Callable[[Any], Any]) -> Callable[[list], list]:
     env: dict[str, Any] = {"slow": slow}
     expr = accept_expr(type_info, "v", env)
@@ -81,7 +114,7 @@ def _build(type_info: Any, slow: Callable[[Any], Any]) -> Callable[[list], list]
     if expr == "True":
         return lambda values: values
     # A top-level null passes every boundary unchanged.
-    code = _BATCH_SOURCE.format(expr=f"v is None or ({expr})")
+    code = _tuple_source(type_info, expr, env) or _BATCH_SOURCE.format(expr=f"v is None or ({expr})")
     exec(compile(code, f"<flinklite checker for {type_info!r}>", "exec"), env)  # noqa: S102 - built above from type objects only
     return env["convert"]
 

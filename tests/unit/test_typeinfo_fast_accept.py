@@ -174,3 +174,16 @@ def test_collect_iterator_mixes_next_and_for():
     assert first + rest == list(range(5000))
     with pytest.raises(StopIteration):
         next(it)
+
+
+def test_batch_checker_of_one_field_and_nested_tuples():
+    one = [(1,), (2,)]
+    assert batch_coercer(Types.TUPLE([Types.INT()]))(one) is one
+    assert batch_coercer(Types.TUPLE([Types.INT()]))([(1,), (True,)]) == [(1,), (1,)]
+    nested_t = Types.TUPLE([Types.STRING(), Types.TUPLE([Types.INT(), Types.STRING()])])
+    nested = [("a", (1, "x"))]
+    assert batch_coercer(nested_t)(nested) is nested
+    with pytest.raises(TypeError, match="must be a tuple"):
+        batch_coercer(nested_t)([("a", [1, "x"])])
+    with pytest.raises(TypeError, match="it has 1 fields"):
+        batch_coercer(nested_t)([("a",)])
