@@ -5,6 +5,9 @@
     .venv/bin/python -m benchmarks.run --write    # also rewrite benchmarks/RESULTS.md
     .venv/bin/python -m benchmarks.run -k W2      # only workloads whose name contains "W2"
 
+Without ``-k`` the start-up benchmark (``benchmarks/startup.py``) runs last and its table goes
+into RESULTS.md too.
+
 Workload modules are discovered automatically: every ``benchmarks/w*.py`` and
 ``benchmarks/lat*.py`` (the latency run, last) that defines
 ``WORKLOADS: list[benchmarks.harness.Workload]``, in file-name order.
@@ -97,7 +100,8 @@ child interpreter (includes the interpreter and the flinklite import, ~{base} Mi
 """
 
 
-def write_results(rows: list[Row], quick: bool, repeat: int, label: str | None = None) -> Path:
+def write_results(rows: list[Row], quick: bool, repeat: int, label: str | None = None,
+                  startup: str | None = None) -> Path:
     path = HERE / "RESULTS.md"
     base = min((r.rss_bare for r in rows if r.rss_bare), default=0) / 2**20
     text = RESULTS_HEADER.format(repeat=repeat, base=f"{base:.0f}")
@@ -107,6 +111,8 @@ def write_results(rows: list[Row], quick: bool, repeat: int, label: str | None =
     notes = [f"- {r.workload}: {r.note}" for r in rows if r.note]
     if notes:
         text += "\n## Notes\n\n" + "\n".join(notes) + "\n"
+    if startup:
+        text += "\n## Start-up (`python -m benchmarks.startup`)\n\n" + startup + "\n"
     path.write_text(text)
     return path
 
@@ -119,14 +125,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per side (default 5)")
     ap.add_argument("--label", help="note on the engine version measured, written to RESULTS.md")
     ap.add_argument("--no-rss", action="store_true", help="skip the peak-RSS child processes")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement "
+                    "(it runs only without -k)")
     args = ap.parse_args(argv)
     rows = run(quick=args.quick, select=args.select, repeat=args.repeat, rss=not args.no_rss)
     print(format_table(rows))
     for r in rows:
         if r.note:
             print(f"- {r.workload}: {r.note}")
+    startup = None
+    if not args.select and not args.no_startup:
+        from benchmarks import startup as startup_bench
+
+        print("  start-up: whole processes ...", file=sys.stderr, flush=True)
+        startup = startup_bench.summary(startup_bench.measure(runs=5 if args.quick else 15))
+        print(startup)
     if args.write:
-        print(f"wrote {write_results(rows, args.quick, args.repeat, args.label)}", file=sys.stderr)
+        print(f"wrote {write_results(rows, args.quick, args.repeat, args.label, startup)}", file=sys.stderr)
     return 0 if all(r.matches for r in rows) else 1
 
 

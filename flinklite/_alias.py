@@ -9,14 +9,16 @@ flinklite does not have fails with the usual ``ModuleNotFoundError``.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
 import sys
 
 __all__ = ["install_pyflink_alias"]
 
+# No importlib.abc base classes: importing importlib.abc pulls in importlib.resources, typing and
+# pathlib (tens of ms at start-up, for every flinklite program); the import system only needs
+# the protocol methods. importlib.util is imported when a pyflink module is first looked up.
 
-class _AliasLoader(importlib.abc.Loader):
+
+class _AliasLoader:
     def __init__(self, target: str) -> None:
         self.target = target
 
@@ -24,15 +26,19 @@ class _AliasLoader(importlib.abc.Loader):
         return importlib.import_module(self.target)
 
     def exec_module(self, module) -> None:
+        import importlib.util
+
         real = importlib.util.find_spec(self.target)
         if real is not None:
             module.__spec__ = real  # importlib stamped the alias spec; keep the real one
 
 
-class _PyflinkAlias(importlib.abc.MetaPathFinder):
+class _PyflinkAlias:
     def find_spec(self, fullname, path, target=None):
         if fullname != "pyflink" and not fullname.startswith("pyflink."):
             return None
+        import importlib.util
+
         real = "flinklite" + fullname[len("pyflink"):]
         if importlib.util.find_spec(real) is None:
             return None

@@ -17,11 +17,14 @@ flinklite never overlaps checkpoints).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from flinklite._logging import FlinkLogger
+
 __all__ = ["CheckpointCoordinator", "CompletedCheckpoint", "CheckpointSettings"]
+
+_LOG = FlinkLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator")
 
 
 @dataclass
@@ -182,7 +185,7 @@ class CheckpointCoordinator:
         if storage is not None:
             cp.location = storage.store(cp, self.job.operator_descriptions())
         self.completed.append(cp)
-        logging.getLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator").info(
+        _LOG.debug(
             "Completed checkpoint %d for job %s%s.", cp.checkpoint_id, self.job.job_id,
             f" @ {cp.location}" if getattr(cp, "location", None) else "")
         del self.completed[: -self.settings.num_retained]

@@ -5,12 +5,10 @@ The names most programs use, importable from here as in PyFlink::
     from flinklite.common import Types, Row, Time, Duration, Configuration, WatermarkStrategy
 """
 
-from flinklite.common.completable_future import CompletableFuture
 from flinklite.common.config_options import ConfigOption, ConfigOptions
 from flinklite.common.configuration import Configuration
 from flinklite.common.execution_config import ExecutionConfig
 from flinklite.common.input_dependency_constraint import InputDependencyConstraint
-from flinklite.common.job_client import JobClient
 from flinklite.common.job_execution_result import JobExecutionResult
 from flinklite.common.job_id import JobID
 from flinklite.common.job_status import JobStatus
@@ -63,3 +61,22 @@ __all__ = [
     "SimpleStringSchema",
     "TypeSerializer",
 ]
+
+
+# Imported on first use (PEP 562): both pull in concurrent.futures and logging, which a job that
+# never asks for a JobClient should not pay for at start-up.
+_LAZY = {
+    "CompletableFuture": "flinklite.common.completable_future",
+    "JobClient": "flinklite.common.job_client",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["java_double_str", "java_float_str", "formatter_for"]
+__all__ = ["batch_text", "java_double_str", "java_float_str", "formatter_for"]
 
 
 def java_double_str(value: float) -> str:
@@ -88,6 +88,36 @@ def formatter_for(type_info: Any) -> Callable[[Any], str]:
         fields = [formatter_for_java(t) for t in type_info.get_field_types()]
         return lambda v: "(" + ",".join(f(x) for f, x in zip(fields, v)) + ")"
     return formatter_for_java(type_info)
+
+
+# Basic types whose Java text is Python's str() of the converted value (an exact str or int), so
+# a generated formatter can put the field straight into an f-string.
+_PLAIN_TEXT = ("STRING", "CHAR", "BYTE", "SHORT", "INT", "LONG", "BIG_INT")
+
+
+def batch_text(type_info: Any, prefix: str) -> Callable[[list], str]:
+    """``text(values)``: the print sink's output for a batch, one ``prefix + text + newline``
+    per record, as :func:`formatter_for` renders each record. The values must already be
+    converted to ``type_info`` (the print sink converts first). For a ``Types.TUPLE`` the line
+    is one generated f-string, e.g. ``f"{P}({v[0]},{v[1]})\n"``; fields whose Java text is not
+    ``str()`` (DOUBLE, BOOLEAN, nested types, ...) call their formatter inside it."""
+    from flinklite.common import typeinfo as ti
+
+    text = formatter_for(type_info)
+    if type(type_info) is not ti.TupleTypeInfo:
+        if text is str:
+            return lambda values: "".join([f"{prefix}{s}\n" for s in map(str, values)])
+        return lambda values: "".join([f"{prefix}{s}\n" for s in map(text, values)])
+    env: dict[str, Any] = {"P": prefix}
+    parts = []
+    for i, t in enumerate(type_info.get_field_types()):
+        if type(t) is ti.BasicTypeInfo and t._basic_type.name in _PLAIN_TEXT:
+            parts.append(f"{{v[{i}]}}")
+        else:
+            env[f"f{i}"] = formatter_for_java(t)
+            parts.append(f"{{f{i}(v[{i}])}}")
+    line = "f\"{P}(" + ",".join(parts) + ")\\n\""
+    return eval(f"lambda values: ''.join([{line} for v in values])", env)  # noqa: S307 - built from type objects only
 
 
 def formatter_for_java(type_info: Any) -> Callable[[Any], str]:

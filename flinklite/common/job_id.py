@@ -6,7 +6,7 @@ the class is a ``str`` subclass so code that treated the id as a string keeps wo
 
 from __future__ import annotations
 
-import uuid
+import os
 
 from flinklite.errors import InvalidProgramException
 
@@ -18,7 +18,7 @@ class JobID(str):
 
     def __new__(cls, hex_string: str | None = None) -> JobID:
         if hex_string is None:
-            hex_string = uuid.uuid4().hex
+            hex_string = os.urandom(16).hex()  # 16 random bytes, as Flink's; uuid would import platform
         text = str(hex_string).lower()
         if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
             raise InvalidProgramException(f"JobID: {hex_string!r} is not 32 hex digits")

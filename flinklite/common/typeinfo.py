@@ -139,6 +139,13 @@ class TypeInformation:
     def __hash__(self) -> int:
         return hash(type(self).__name__)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The batch checkers compiled for this type (common/_typecheck.py) are rebuilt on
+        # demand, never pickled or copied.
+        state = self.__dict__.copy()
+        state.pop("_batch_cache", None)
+        return state
+
 
 # ---------------------------------------------------------------- basic types
 class BasicType(Enum):
@@ -840,7 +847,15 @@ class RowTypeInfo(TypeInformation):
         # Extra trailing values are dropped, as in PyFlink.
         out = Row.__new__(Row)
         # Row fields may be null under every type, which is exactly _coerce's rule.
-        out._values = [t._coerce(v) for t, v in zip(types, values, strict=False)]
+        try:
+            out._values = [t._coerce(v) for t, v in zip(types, values, strict=False)]
+        except TypeError as e:
+            for name, t, v in zip(names, types, values, strict=False):
+                try:
+                    t._coerce(v)
+                except TypeError:
+                    raise TypeError(f"field {name!r} of {_short_repr(value)} ({self!r}): {e}") from None
+            raise
         out._fields = names
         out._from_dict = False
         out._row_kind = value._row_kind
@@ -907,6 +922,26 @@ def _tuple_fast_accept(field_types: list[TypeInformation]) -> Any:
     return eval(code, names)  # noqa: S307 - the text is built above from type objects only
 
 
+def _coerce_field(t: TypeInformation, v: Any) -> Any:
+    return t._coerce_nonnull(v)
+
+
+def _collection_field(t: TypeInformation, v: Any) -> Any:
+    return None if v is None else t._coerce_from_collection(v)
+
+
+def _field_error(owner: TypeInformation, types: list[TypeInformation], value: Any, error: TypeError,
+                 convert: Any) -> TypeError:
+    """``error`` (raised by one field's conversion) prefixed with the field's position and the
+    whole record, so a message about a nested value says where in which record it sits."""
+    for i, (t, v) in enumerate(zip(types, value, strict=False)):
+        try:
+            convert(t, v)
+        except TypeError:
+            return TypeError(f"field {i} of {_short_repr(value)} ({owner!r}): {error}")
+    return error
+
+
 class TupleTypeInfo(TypeInformation):
     """Python tuples of a fixed arity (``Types.TUPLE``); fields cannot be ``None``."""
 
@@ -948,7 +983,10 @@ class TupleTypeInfo(TypeInformation):
         if len(value) < len(types):
             raise _mismatch(self, "a tuple", value, f"it has {len(value)} fields, the type has {len(types)}")
         # Extra trailing values are dropped, as in PyFlink.
-        return tuple([t._coerce_nonnull(v) for t, v in zip(types, value, strict=False)])
+        try:
+            return tuple([t._coerce_nonnull(v) for t, v in zip(types, value, strict=False)])
+        except TypeError as e:
+            raise _field_error(self, types, value, e, _coerce_field) from None
 
     def _coerce_from_collection(self, value: Any) -> Any:
         fast = self._fast_accept
@@ -959,7 +997,10 @@ class TupleTypeInfo(TypeInformation):
         if isinstance(value, (list, Row)):
             value = tuple(value)
         coerced = self._coerce_nonnull(value)
-        return tuple(t._coerce_from_collection(v) for t, v in zip(self._field_types, coerced, strict=False))
+        try:
+            return tuple([t._coerce_from_collection(v) for t, v in zip(self._field_types, coerced, strict=False)])
+        except TypeError as e:
+            raise _field_error(self, self._field_types, coerced, e, _collection_field) from None
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, TupleTypeInfo):

@@ -12,7 +12,6 @@ finish (but never across a watermark). The ``*_with_retry`` variants take a stra
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from flinklite.common.time import _as_millis
@@ -71,6 +70,8 @@ def _apply(stream: DataStream, fn: AsyncFunction, timeout: Any, strategy: AsyncR
     if not isinstance(stream, DataStream):
         raise InvalidProgramException(
             f"AsyncDataStream: the first argument must be a DataStream, got {type(stream).__name__}")
+    import inspect  # here, not at module level: inspect costs ~10 ms of every program's start-up
+
     invoke = getattr(fn, "async_invoke", None)
     if invoke is None or not inspect.iscoroutinefunction(invoke):
         raise InvalidProgramException(

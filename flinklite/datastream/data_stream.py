@@ -13,6 +13,7 @@ aggregations); :class:`ConnectedStreams` (``connect``: two inputs, one operator)
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from flinklite.datastream._transformations import (
@@ -202,8 +203,9 @@ class DataStream:
 
     def filter(self, func: Any) -> DataStream:
         simple_ops.as_callable(func, "filter", "filter")
-        return self._wrap(self._one_input(
-            "Filter", lambda f: simple_ops.FilterOperator(f, api="filter"), func, self.get_type()))
+        t = self._one_input("Filter", lambda f: simple_ops.FilterOperator(f, api="filter"), func, self.get_type())
+        t.records_in_shape = self._transformation_in_shape()  # filter passes records unchanged
+        return self._wrap(t)
 
     def process(self, func: Any, output_type: Any = None) -> DataStream:
         if isinstance(func, KeyedProcessFunction):
@@ -231,9 +233,15 @@ class DataStream:
                 "WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_seconds(5))"
                 ".with_timestamp_assigner(...)"
             )
-        return self._wrap(self._one_input(
-            "Timestamps/Watermarks", lambda s: TimestampsAndWatermarksOperator(s), watermark_strategy,
-            self.get_type()))
+        t = self._one_input("Timestamps/Watermarks", lambda s: TimestampsAndWatermarksOperator(s),
+                            watermark_strategy, self.get_type())
+        t.records_in_shape = self._transformation_in_shape()  # records pass unchanged
+        return self._wrap(t)
+
+    def _transformation_in_shape(self) -> bool:
+        """Whether this stream's records are known to be converted to its type already (a typed
+        collection, through operators that pass records unchanged); see Task.build_chain."""
+        return getattr(self._transformation, "records_in_shape", False)
 
     def union(self, *streams: DataStream) -> DataStream:
         for s in streams:
@@ -702,23 +710,38 @@ class CloseableIterator:
         self._started = False
         self._closed = False
 
-    def __iter__(self) -> CloseableIterator:
-        return self
+    def __iter__(self) -> Iterator[Any]:
+        # A generator rather than ``self``: ``for r in results`` / ``list(results)`` then take
+        # each record with a resumed frame instead of a __next__ method call. It shares the
+        # queue with __next__, so mixing the two sees every record once.
+        queue = self._results.queue
+        popleft = queue.popleft
+        while True:
+            while queue:
+                yield popleft()
+            if not self._fill():
+                return
 
     def __next__(self) -> Any:
         queue = self._results.queue
-        if not queue:
-            if self._closed:
-                raise StopIteration
-            if not self._started:
-                self._started = True
-                self._job.start()
-            if self._job.status != "FINISHED":
-                if self._job.run(stop=lambda: bool(queue)):
-                    self._results.job_finished(self._job.attempt)
-            if not queue:
-                raise StopIteration
+        if not queue and not self._fill():
+            raise StopIteration
         return queue.popleft()
+
+    def _fill(self) -> bool:
+        """Run the job until it has results for the client (or ends); False when none remain."""
+        queue = self._results.queue
+        if queue:
+            return True
+        if self._closed:
+            return False
+        if not self._started:
+            self._started = True
+            self._job.start()
+        if self._job.status != "FINISHED":
+            if self._job.run(stop=lambda: bool(queue)):
+                self._results.job_finished(self._job.attempt)
+        return bool(queue)
 
     def next(self) -> Any:
         return self.__next__()

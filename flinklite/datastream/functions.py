@@ -544,6 +544,23 @@ class AsyncRetryStrategy(ABC, Generic[OUT]):
 
         return NO_RETRY_STRATEGY
 
+    # the strategies subclass this class (async_retry_strategies imports this module): local imports
+    @staticmethod
+    def fixed_delay(max_attempts: int, backoff_time_millis: int, result_predicate: Callable | None,
+                    exception_predicate: Callable | None) -> AsyncRetryStrategy:
+        from flinklite.datastream.async_retry_strategies import FixedDelayRetryStrategy
+
+        return FixedDelayRetryStrategy(max_attempts, backoff_time_millis, result_predicate, exception_predicate)
+
+    @staticmethod
+    def exponential_backoff(max_attempts: int, initial_delay: int, max_retry_delay: int, multiplier: float,
+                            result_predicate: Callable | None,
+                            exception_predicate: Callable | None) -> AsyncRetryStrategy:
+        from flinklite.datastream.async_retry_strategies import ExponentialBackoffDelayRetryStrategy
+
+        return ExponentialBackoffDelayRetryStrategy(max_attempts, initial_delay, max_retry_delay, multiplier,
+                                                    result_predicate, exception_predicate)
+
 
 class AsyncFunctionDescriptor:
     """Everything the async wait operator needs to know about one ``AsyncDataStream`` call."""

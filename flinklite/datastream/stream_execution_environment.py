@@ -14,7 +14,6 @@ accepted and ignored: flinklite runs your functions in this interpreter.
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
 from flinklite.common.configuration import Configuration, parse_bool, parse_duration_ms
@@ -308,12 +307,24 @@ class StreamExecutionEnvironment:
 
         data = materialize(collection)
         if type_info is not None:
-            coerce = getattr(type_info, "_coerce_from_collection", None) or type_info._coerce
+            from flinklite.common._typecheck import batch_collection_coercer
+
             try:
-                data = [coerce(v) for v in data]
-            except TypeError as e:
-                raise InvalidProgramException(f"from_collection: {e}") from e
+                data = batch_collection_coercer(type_info)(data)
+            except TypeError:
+                coerce = getattr(type_info, "_coerce_from_collection", None) or type_info._coerce
+                for i, v in enumerate(data):  # name the first element that does not fit
+                    try:
+                        coerce(v)
+                    except TypeError as e:
+                        raise InvalidProgramException(f"from_collection: element {i}: {e}") from e
+                raise
         t = SourceTransformation("Source: Collection Source", CollectionSource(data), None, type_info)
+        if type_info is not None:
+            from flinklite.common._typecheck import immutable_in_shape
+
+            # Already converted above: an exchange right after the source need not check again.
+            t.records_in_shape = immutable_in_shape(type_info)
         self._add(t)
         return DataStream(self, t)
 
@@ -408,7 +419,7 @@ class StreamExecutionEnvironment:
         settings = self._settings()
         graph = build_job_graph(transformations, settings, job_name or "Flink Streaming Job")
         self._transformations = []
-        return LocalJob(graph, settings, uuid.uuid4().hex)
+        return LocalJob(graph, settings, os.urandom(16).hex())  # not uuid: it imports platform
 
     def execute(self, job_name: str | None = None):
         job = self._create_job(job_name)

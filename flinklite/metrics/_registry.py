@@ -13,17 +13,17 @@ meters' counts, so rates are recent. It only reads job state; it never changes i
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import OrderedDict
 from typing import Any
 
+from flinklite._logging import FlinkLogger
 from flinklite.errors import InvalidProgramException
 
 __all__ = ["MetricRegistry", "REGISTRY", "parse_port_range", "config_flag"]
 
-_LOG = logging.getLogger("flinklite.metrics")
+_LOG = FlinkLogger("flinklite.metrics")
 PROMETHEUS_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
 MAX_FINISHED_JOBS = 50  # like jobstore.max-capacity, but small: finished jobs only feed the REST API
 

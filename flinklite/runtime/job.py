@@ -14,14 +14,13 @@ user's exception as ``__cause__``. A job can also start from a checkpoint or sav
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import random
 import time
-import uuid
 from typing import Any
 
+from flinklite._logging import FlinkLogger
 from flinklite.common.job_execution_result import JobExecutionResult
 from flinklite.errors import (
     IllegalStateException,
@@ -42,9 +41,11 @@ from flinklite.time.processing_time import ProcessingTimeService
 
 __all__ = ["LocalJob", "JobExecutionResult", "short_repr"]
 
-# Flink's logger names, so a Flink user's logging configuration (and grep) finds the lines
-LOG = logging.getLogger("org.apache.flink.runtime.executiongraph.ExecutionGraph")
-CHECKPOINT_LOG = logging.getLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator")
+# Flink's logger names, so a Flink user's logging configuration (and grep) finds the lines. Job state
+# switches are DEBUG: PyFlink programs often basicConfig(level=INFO), and PyFlink never prints them.
+LOG = FlinkLogger("org.apache.flink.runtime.executiongraph.ExecutionGraph")
+CHECKPOINT_LOG = FlinkLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator")
+RECOVERY_LOG = FlinkLogger("flinklite.checkpoint")
 
 
 def short_repr(value: Any, limit: int = 200) -> str:
@@ -76,7 +77,7 @@ def _connect(edge: StreamEdge, up: int, down: int) -> list[tuple[int, int]]:
 def _check_writable(directory: str, key: str) -> None:
     """Fail at submission, not at the first checkpoint, when checkpoints cannot be written there
     (a failed checkpoint would otherwise restart the job over and over)."""
-    probe = os.path.join(directory, f".flinklite-probe-{uuid.uuid4().hex}")
+    probe = os.path.join(directory, f".flinklite-probe-{os.urandom(8).hex()}")
     try:
         os.makedirs(directory, exist_ok=True)
         with open(probe, "wb"):
@@ -213,7 +214,7 @@ class LocalJob:
 
         REGISTRY.job_started(self)  # reporters and the REST server, when configured
         self.status = "RUNNING"
-        LOG.info("Job %s (%s) switched from state CREATED to RUNNING.", self.graph.job_name, self.job_id)
+        LOG.debug("Job %s (%s) switched from state CREATED to RUNNING.", self.graph.job_name, self.job_id)
         initial = None
         if self.settings.restore_path:
             initial = self._load_initial(self.settings.restore_path)
@@ -281,7 +282,7 @@ class LocalJob:
     def report(self, message: str) -> None:
         """Recovery notes (skipped checkpoints, dropped state), kept and logged."""
         self.recovery_log.append(message)
-        logging.getLogger("flinklite.checkpoint").warning(message)
+        RECOVERY_LOG.warning(message)
 
     def _on_terminated(self) -> None:
         """Checkpoint retention (execution.checkpointing.externalized-checkpoint-retention), as in
@@ -324,7 +325,7 @@ class LocalJob:
         now = self.pt_service.now()
         restart = self.restart_strategy.can_restart(now)
         # a restart is worth a warning (the user's output may repeat); a final failure is raised
-        LOG.log(logging.WARNING if restart else logging.INFO,
+        (LOG.warning if restart else LOG.info)(
                 "%s switched from RUNNING to FAILED with failure cause: %s", name, _cause_line(exc, task))
         LOG.debug("failure of %s", name, exc_info=exc)
         if not restart:
@@ -383,7 +384,7 @@ class LocalJob:
             except BaseException as e:
                 self._fail(e, None)
             self.status = "FINISHED"
-            LOG.info("Job %s (%s) switched from state RUNNING to FINISHED.", self.graph.job_name, self.job_id)
+            LOG.debug("Job %s (%s) switched from state RUNNING to FINISHED.", self.graph.job_name, self.job_id)
             self._on_terminated()
         return done
 
@@ -402,7 +403,7 @@ class LocalJob:
     def cancel(self) -> None:
         if self.status == "RUNNING":
             self.status = "CANCELED"
-            LOG.info("Job %s (%s) switched from state RUNNING to CANCELED.", self.graph.job_name, self.job_id)
+            LOG.debug("Job %s (%s) switched from state RUNNING to CANCELED.", self.graph.job_name, self.job_id)
             self._dispose_all()
             if self.coordinator is not None:
                 self.coordinator.stop()
@@ -430,7 +431,7 @@ class LocalJob:
                         f"execution.state-recovery.path: {retained[-1]}")
         elif self.storage is not None:
             message += " No checkpoint had completed yet."
-        LOG.info("Job %s (%s) switched from state RUNNING to CANCELED: %s", self.graph.job_name,
+        LOG.debug("Job %s (%s) switched from state RUNNING to CANCELED: %s", self.graph.job_name,
                  self.job_id, message)
         mark_interrupt(exc, message)
 
@@ -458,7 +459,7 @@ class LocalJob:
                 operator_name=err.operator_name, operator_uid=err.operator_uid,
                 subtask_index=err.subtask_index, record=err.record)
             err.num_restarts = n
-        LOG.info("Job %s (%s) switched from state RUNNING to FAILED: %s", self.graph.job_name, self.job_id,
+        LOG.debug("Job %s (%s) switched from state RUNNING to FAILED: %s", self.graph.job_name, self.job_id,
                  _cause_line(exc, task))
         self.failure = err
         raise err from (exc.cause if isinstance(exc, (UserFunctionError, UserKeySelectorError)) else exc)

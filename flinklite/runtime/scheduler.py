@@ -30,16 +30,16 @@ the next timer is due: a real sleep on the wall clock, a jump on a virtual clock
 
 from __future__ import annotations
 
-import logging
 import random
 from collections import deque
 from collections.abc import Callable
 
+from flinklite._logging import FlinkLogger
 from flinklite.errors import JobExecutionException
 
 __all__ = ["Scheduler"]
 
-LOG = logging.getLogger("org.apache.flink.runtime.taskmanager.Task")
+LOG = FlinkLogger("org.apache.flink.runtime.taskmanager.Task")
 
 
 class Scheduler:

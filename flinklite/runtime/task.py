@@ -122,7 +122,9 @@ class StreamTask:
                     target = self.writer_of_edge[id(e)]
                     t = node.transformation
                     declared = t.side_output_types.get(e.side_tag) if e.side_tag else t.output_type
-                    convert = boundary_coercion(declared)
+                    # Records a typed collection already converted need no second check.
+                    in_shape = not e.side_tag and getattr(t, "records_in_shape", False)
+                    convert = None if in_shape else boundary_coercion(declared)
                     if convert is not None:
                         target = CoercingOutput(target, convert, op)
                 (sides.setdefault(e.side_tag, []) if e.side_tag else main).append(target)

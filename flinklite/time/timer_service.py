@@ -179,15 +179,23 @@ class InternalTimerService:
     def advance_watermark(self, watermark: int) -> None:
         self.current_watermark = watermark
         queue = self.event_time_timers
-        kc = self._key_context
+        heap = queue._heap
+        if not heap or heap[0][0] > watermark:
+            return
+        # TimerQueue.pop_due inlined: this loop runs once per timer (a million in a job that
+        # registers one per record). A timer registered or deleted by fire() is seen at once:
+        # the heap and the index are re-read every turn.
+        index = queue._index
+        pop = heapq.heappop
+        set_key = self._key_context.set_current_key
         fire = self._target.on_event_time
-        while True:
-            timer = queue.pop_due(watermark)
-            if timer is None:
-                return
-            ts, key, ns = timer
-            kc.set_current_key(key)
-            fire(ts, key, ns)
+        while heap and heap[0][0] <= watermark:
+            ts, seq, key, ns = pop(heap)
+            ident = (ts, key, ns)
+            if index.get(ident) == seq:
+                del index[ident]
+                set_key(key)
+                fire(ts, key, ns)
 
     def _schedule_processing_time(self, ts: int) -> None:
         if self._pt_scheduled_for is None or ts < self._pt_scheduled_for:

@@ -38,14 +38,15 @@ EXTERNAL = {
     "connectors/kafka_row_field_extractor_example.py": "a Kafka broker (issue 14)",
     "connectors/pulsar.py": "a Pulsar cluster",
 }
-# examples that should run but cannot yet; their output is random (datagen), so they are checked
-# by the shape of their lines, not by a recording
-NOT_YET = {
-    "streaming_word_count.py": ("the Table API's TableDescriptor and the datagen connector (issue 10)",
-                                r"\(\w+,\d+\)"),
-    "asyncio/remote_model_inference.py": ("the Table API's TableDescriptor and the datagen connector (issue 10)",
-                                          r".+"),
+# examples whose output is random (datagen): they run for a few seconds and every line they print
+# must have this shape
+RANDOM_OUTPUT = {
+    "streaming_word_count.py": r"\(\w+,\d+\)",
+    "asyncio/remote_model_inference.py":
+        r'\{"user_id": -?\d+, "comments": "\w*", "analysis_result": "(positive|negative)"\}',
 }
+# examples that should run but cannot yet (checked the same way; an xfail that must fail)
+NOT_YET: dict[str, tuple[str, str]] = {}
 _SUBTASK = re.compile(r"^\d+> ")
 
 
@@ -109,7 +110,7 @@ def test_every_example_in_the_wheel_is_accounted_for(examples):
     in_wheel = sorted(os.path.relpath(p, examples).replace(os.sep, "/")
                       for p in glob.glob(os.path.join(examples, "**", "*.py"), recursive=True)
                       if not os.path.basename(p).startswith("__"))
-    known = set(_recorded()) | set(EXTERNAL) | set(NOT_YET)
+    known = set(_recorded()) | set(EXTERNAL) | set(NOT_YET) | set(RANDOM_OUTPUT)
     assert sorted(known) == in_wheel, "examples in the wheel changed: record the new ones (see the README)"
 
 
@@ -130,11 +131,22 @@ def test_example_prints_what_flink_printed(examples, example):
         assert collections.Counter(actual) == collections.Counter(expected)
 
 
+def _runs_with_shape(examples: str, example: str, line_shape: str) -> tuple[bool, str]:
+    rc, out, err = _run(examples, example, timeout=8)
+    lines = [line for line in _lines(out) if not line.startswith("Printing result to stdout")]
+    return rc in (0, None) and bool(lines) and all(re.fullmatch(line_shape, line) for line in lines), err
+
+
+@pytest.mark.parametrize("example", sorted(RANDOM_OUTPUT))
+def test_random_output_examples_print_lines_of_the_right_shape(examples, example):
+    ok, err = _runs_with_shape(examples, example, RANDOM_OUTPUT[example])
+    assert ok, f"{example} printed nothing or lines of another shape:\n{err[-2000:]}"
+
+
 @pytest.mark.parametrize("example", sorted(NOT_YET))
 def test_examples_not_yet_supported(examples, example):
     reason, line_shape = NOT_YET[example]
-    rc, out, err = _run(examples, example, timeout=8)
-    lines = [line for line in _lines(out) if not line.startswith("Printing result to stdout")]
-    if not (rc in (0, None) and lines and all(re.fullmatch(line_shape, line) for line in lines)):
+    ok, err = _runs_with_shape(examples, example, line_shape)
+    if not ok:
         pytest.xfail(f"needs {reason}: {(err.strip().splitlines() or ['no output'])[-1][:200]}")
     pytest.fail(f"{example} now runs on flinklite: move it out of NOT_YET")

@@ -363,3 +363,17 @@ def test_snapshot_holds_the_calls_in_flight_and_restore_reinvokes_them():
     restored.end_input()
     assert [(r.value, r.timestamp) for r in restored.extract_output()] == [("HELD", 5), ("NEXT", 6)]
     restored.close()
+
+
+def test_strategy_factories_on_the_base_class_as_in_pyflink():
+    from flinklite.datastream.async_retry_strategies import (
+        ExponentialBackoffDelayRetryStrategy,
+        FixedDelayRetryStrategy,
+    )
+    from flinklite.datastream.functions import AsyncRetryStrategy
+
+    fixed = AsyncRetryStrategy.fixed_delay(3, 10, None, lambda e: True)
+    assert isinstance(fixed, FixedDelayRetryStrategy) and fixed.can_retry(3) and not fixed.can_retry(4)
+    assert fixed.get_backoff_time_millis(1) == 10
+    expo = AsyncRetryStrategy.exponential_backoff(5, 10, 100, 2.0, None, lambda e: True)
+    assert isinstance(expo, ExponentialBackoffDelayRetryStrategy)

@@ -68,7 +68,7 @@ def test_failure_rate_exhausted_ends_the_job_with_the_original_cause():
 def test_without_checkpointing_a_failure_is_final_and_not_a_warning(caplog):
     env = make_env(1)
     _failing_job(env)
-    with caplog.at_level(logging.INFO, logger=EXECUTION_GRAPH):
+    with caplog.at_level(logging.DEBUG, logger=EXECUTION_GRAPH):
         with pytest.raises(JobExecutionException) as info:
             env.execute()
     assert info.value.num_restarts == 0 and "Recovery is suppressed" not in str(info.value)
@@ -157,14 +157,14 @@ def test_restart_options_of_the_wrong_type_name_the_key(key, value):
         env.execute()
 
 
-def test_job_life_cycle_and_checkpoints_are_logged_at_info(caplog, tmp_path):
+def test_job_life_cycle_and_checkpoints_are_logged_at_debug(caplog, tmp_path):
     env = make_env(1, **{"state.checkpoints.dir": str(tmp_path),
                          "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"})
     env.enable_checkpointing(10)
     env.from_collection(list(range(300))).map(lambda v: v).add_sink(lambda v: __import__("time").sleep(0.0005))
-    with caplog.at_level(logging.INFO, logger="org.apache.flink"):
+    with caplog.at_level(logging.DEBUG, logger="org.apache.flink"):
         env.execute("logged")
-    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert any("switched from state CREATED to RUNNING" in m for m in lines)
     assert any("switched from state RUNNING to FINISHED" in m for m in lines)
     completed = [r for r in caplog.records if r.name == "org.apache.flink.runtime.checkpoint.CheckpointCoordinator"

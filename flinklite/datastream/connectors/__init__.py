@@ -9,9 +9,29 @@
 """
 
 from flinklite.datastream.connectors.base import Boundedness, DeliveryGuarantee, Sink, Source
-from flinklite.datastream.connectors.file_system import BucketAssigner, FileSink, OutputFileConfig, RollingPolicy
-from flinklite.datastream.connectors.number_seq import NumberSequenceSource
-from flinklite.datastream.connectors.two_phase_commit import TwoPhaseCommitSink
+
+# The connectors themselves load on first use (PEP 562): importing flinklite.datastream (which
+# needs .base) should not pay for the file sink's imports when the job writes no files.
+_LAZY = {
+    "NumberSequenceSource": "number_seq",
+    "FileSink": "file_system",
+    "RollingPolicy": "file_system",
+    "OutputFileConfig": "file_system",
+    "BucketAssigner": "file_system",
+    "TwoPhaseCommitSink": "two_phase_commit",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Source", "Sink", "Boundedness", "DeliveryGuarantee", "NumberSequenceSource",

@@ -26,18 +26,28 @@ def boundary_coercion(type_info: Any) -> Callable[[Any, list], list] | None:
 
     if isinstance(type_info, PickledBytesTypeInfo):
         return None
+    from flinklite.common._typecheck import batch_coercer
+
+    # Built once per type: a whole batch is checked inline and passes as it is when every record
+    # already has the declared shape; otherwise each record is converted by the type.
+    fast = batch_coercer(type_info)
     coerce = type_info._coerce
 
     def convert(op: Any, values: list) -> list:
         try:
-            return [coerce(record) for record in values]
-        except TypeError as e:
-            from flinklite.runtime.operators.base import failing_record
-
-            raise op.user_error(
-                TypeError(f"{e} (declared output type: {type_info!r})"), failing_record(e, values),
-                "type conversion at the exchange",
-            ) from e
+            return fast(values)
+        except TypeError:
+            pass
+        # Slow path, only on failure: find the record, for an error that names it.
+        for record in values:
+            try:
+                coerce(record)
+            except TypeError as e:
+                raise op.user_error(
+                    TypeError(f"{e} (declared output type: {type_info!r})"), record,
+                    "type conversion at the exchange",
+                ) from e
+        return [coerce(record) for record in values]  # not reached: fast() raised for one of them
 
     return convert
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from flinklite.common._java_text import formatter_for
+from flinklite.common._java_text import batch_text
 from flinklite.runtime.operators.base import StreamOperator
 from flinklite.runtime.operators.coercion import boundary_coercion
 from flinklite.runtime.runtime_context import StreamingRuntimeContext
@@ -85,16 +85,15 @@ class PrintSinkOperator(StreamOperator):
         if self.ctx.parallelism > 1:
             prefix = f"{prefix}:{self.ctx.subtask_index + 1}" if prefix else str(self.ctx.subtask_index + 1)
         self.prefix = prefix + "> " if prefix else ""
-        self.text = formatter_for(self.type_info)
+        # One function per type renders a whole (converted) batch: see _java_text.batch_text.
+        self.text = batch_text(self.type_info, self.prefix)
         self.coerce = boundary_coercion(self.type_info)
 
     def process_batch(self, values, timestamps, keys):
         stream = sys.stderr if self.to_stderr else sys.stdout
-        p = self.prefix
-        text = self.text
         if self.coerce is not None:
             values = self.coerce(self, values)
-        stream.write("".join([f"{p}{text(record)}\n" for record in values]))
+        stream.write(self.text(values))
         stream.flush()
 
 

@@ -1,4 +1,4 @@
-"""W7 SQL: the W3 workload written as Flink SQL. N events (key = i % 1000, timestamp = i ms) ->
+"""W8 SQL: the W3 workload written as Flink SQL. N events (key = i % 1000, timestamp = i ms) ->
 a 1 s TUMBLE window TVF -> ``COUNT(*)`` per key and window.
 
 Job::
@@ -63,7 +63,7 @@ def engine(n: int) -> ResultDigest:
 
 WORKLOADS: list[Workload] = [
     Workload(
-        name="W7 SQL tumbling window TVF count, p=1",
+        name="W8 SQL tumbling window TVF count, p=1",
         events=N,
         setup=lambda n: n,
         engine=engine,
