@@ -54,6 +54,17 @@ def _no_key_error(state_name: str) -> IllegalStateException:
     )
 
 
+def _checked_values(state_name: str, values: Any, call: str, if_none: str) -> list:
+    """The argument of ``ListState.add_all``/``update`` as a list, refusing None and None items
+    (Flink's list state rejects null elements); shared by the heap and RocksDB list states."""
+    if values is None:
+        raise ValueError(f"list state '{state_name}': {call}(None) is not allowed; {if_none}")
+    values = list(values)
+    if any(v is None for v in values):
+        raise ValueError(f"list state '{state_name}': the list passed to {call} contains None")
+    return values
+
+
 class _HeapState:
     __slots__ = ("_backend", "_tables", "_table", "_ns", "name", "descriptor")
 
@@ -192,13 +203,9 @@ class HeapListState(_HeapState, ListState):
             lst.append(value)
 
     def add_all(self, values: list) -> None:
-        if values is None:
-            raise ValueError(f"list state '{self.name}': add_all(None) is not allowed; pass a list")
-        values = list(values)
+        values = _checked_values(self.name, values, "add_all", "pass a list")
         if not values:
             return
-        if any(v is None for v in values):
-            raise ValueError(f"list state '{self.name}': the list passed to add_all contains None")
         t = self._writable()
         key = self._key()
         lst = t.get(key)
@@ -208,11 +215,7 @@ class HeapListState(_HeapState, ListState):
             lst.extend(values)
 
     def update(self, values: list) -> None:
-        if values is None:
-            raise ValueError(f"list state '{self.name}': update(None) is not allowed; use clear()")
-        values = list(values)
-        if any(v is None for v in values):
-            raise ValueError(f"list state '{self.name}': the list passed to update contains None")
+        values = _checked_values(self.name, values, "update", "use clear()")
         if not values:
             self.clear()
         else:

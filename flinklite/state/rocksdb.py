@@ -52,7 +52,7 @@ from flinklite.datastream.state import (
     ValueState,
 )
 from flinklite.errors import ConnectorNotAvailable, InvalidProgramException
-from flinklite.state.heap import NO_KEY, HeapKeyedStateBackend, _no_key_error
+from flinklite.state.heap import NO_KEY, HeapKeyedStateBackend, _checked_values, _no_key_error
 from flinklite.state.key_groups import KeyGroupRange
 
 __all__ = ["RocksDBKeyedStateBackend", "RocksDBOptions", "NATIVE_FORMAT"]
@@ -298,23 +298,15 @@ class RocksDBListState(_RocksState, ListState):
         self._db.put(k, self._pack(lst))
 
     def add_all(self, values: list) -> None:
-        if values is None:
-            raise ValueError(f"list state '{self.name}': add_all(None) is not allowed; pass a list")
-        values = list(values)
+        values = _checked_values(self.name, values, "add_all", "pass a list")
         if not values:
             return
-        if any(v is None for v in values):
-            raise ValueError(f"list state '{self.name}': the list passed to add_all contains None")
         k = self._k()
         v = self._db.get(k)
         self._db.put(k, self._pack(values if v is None else decode(v) + values))
 
     def update(self, values: list) -> None:
-        if values is None:
-            raise ValueError(f"list state '{self.name}': update(None) is not allowed; use clear()")
-        values = list(values)
-        if any(v is None for v in values):
-            raise ValueError(f"list state '{self.name}': the list passed to update contains None")
+        values = _checked_values(self.name, values, "update", "use clear()")
         if not values:
             self.clear()
         else:

@@ -50,6 +50,10 @@ def test_kafka_source_builder_makes_flinks_checks():
         kafka_source().set_bounded("latest")
     with pytest.raises(InvalidProgramException, match="partition must be an int"):
         KafkaTopicPartition("t", -1)
+    with pytest.raises(InvalidProgramException, match="KafkaSourceBuilder.set_property: key and value must be strings"):
+        KafkaSource.builder().set_property("max.poll.records", 500)
+    with pytest.raises(InvalidProgramException, match="KafkaSinkBuilder.set_property"):
+        KafkaSink.builder().set_property("linger.ms", 5)
     ok = kafka_source().set_group_id("g").set_bounded(KafkaOffsetsInitializer.latest()) \
         .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets(KafkaOffsetResetStrategy.EARLIEST)).build()
     assert ok.get_boundedness().name == "BOUNDED"

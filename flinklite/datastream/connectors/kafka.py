@@ -215,10 +215,7 @@ class KafkaSourceBuilder:
         return self.set_property("client.id.prefix", prefix)
 
     def set_property(self, key: str, value: str) -> KafkaSourceBuilder:
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise InvalidProgramException(f"KafkaSourceBuilder.set_property: key and value must be strings, "
-                                          f"got {key!r} = {value!r}")
-        self._props[key] = value
+        self._props[key] = _property("KafkaSourceBuilder", key, value)
         return self
 
     def set_properties(self, props: dict) -> KafkaSourceBuilder:
@@ -244,6 +241,13 @@ class KafkaSourceBuilder:
         return KafkaSource({"properties": dict(self._props), "subscription": self._subscription,
                             "starting": self._starting, "stopping": self._stopping, "bounded": self._bounded,
                             "deserializer": self._deserializer})
+
+
+def _property(builder: str, key: Any, value: Any) -> str:
+    if not isinstance(key, str) or not isinstance(value, str):
+        raise InvalidProgramException(f"{builder}.set_property: key and value must be strings (Kafka client "
+                                      f"properties), got {key!r} = {value!r}")
+    return value
 
 
 def _initializer(method: str, value: Any) -> KafkaOffsetsInitializer:
@@ -396,10 +400,7 @@ class KafkaSinkBuilder:
         return self
 
     def set_property(self, key: str, value: str) -> KafkaSinkBuilder:
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise InvalidProgramException(f"KafkaSinkBuilder.set_property: key and value must be strings, "
-                                          f"got {key!r} = {value!r}")
-        self._props[key] = value
+        self._props[key] = _property("KafkaSinkBuilder", key, value)
         return self
 
     def build(self) -> KafkaSink:
